@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# Apache License 2.0 (see LICENSE)
+"""The Dify console API endpoints the modules use, over the shared http.HttpClient.
+
+Each method is one endpoint of Dify 1.15 (controllers/console/setup.py,
+init_validate.py, app/app.py, app/app_import.py) and turns Dify's answers
+into data or typed errors; none of them decides anything.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.six.moves import http_cookiejar
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import API, ApiKeyAuth, PasswordAuth
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import (
+    ExportError,
+    LoginError,
+    PluginDaemonError,
+    SetupError,
+    error_summary,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
+    ApiResponseError,
+    AuthenticationError,
+    ValidationError,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http import HttpClient, RetryPolicy, quote_segment
+
+PAGE_LIMIT = 100  # the most Dify's app list returns per page
+MAX_PAGES = 10000
+
+
+def base_url(url):
+    """Accept the Dify URL with or without /console/api."""
+    url = (url or "").strip().rstrip("/")
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValidationError("url must start with http:// or https://, got %r" % url)
+    if url.endswith(API):
+        url = url[: -len(API)]
+    return url
+
+
+def http_from_params(params, auth=None, cookies=None):
+    if params.get("timeout") is not None and params["timeout"] <= 0:
+        raise ValidationError("timeout must be a positive number of seconds")
+    if params.get("retries") is not None and params["retries"] < 0:
+        raise ValidationError("retries must be 0 or more")
+    return HttpClient(
+        base_url(params["url"]),
+        validate_certs=params.get("validate_certs", True),
+        ca_path=params.get("ca_path"),
+        timeout=params.get("timeout") or 30,
+        retry=RetryPolicy(attempts=(params.get("retries") or 0) + 1),
+        auth=auth,
+        cookies=cookies,
+    )
+
+
+class DifyClient:
+    """Console API calls. Build it with :meth:`from_params`; call :meth:`connect` before the first."""
+
+    def __init__(self, http, auth=None):
+        self.http = http
+        self.auth = auth
+        self._connected = False
+
+    @classmethod
+    def from_params(cls, params, login=True):
+        cookies = http_cookiejar.CookieJar()
+        auth = None
+        if login:
+            if params.get("admin_api_key"):
+                auth = ApiKeyAuth(params["admin_api_key"], params["workspace_id"])
+            elif params.get("email") and params.get("password"):
+                auth = PasswordAuth(params["email"], params["password"], cookies)
+            else:
+                raise ValidationError("give email and password, or admin_api_key and workspace_id")
+        return cls(http_from_params(params, auth=auth, cookies=cookies), auth)
+
+    @property
+    def request_count(self):
+        return self.http.request_count
+
+    def connect(self):
+        if not self._connected and self.auth is not None:
+            self.auth.login(self.http)
+            self._connected = True
+
+    def _call(self, method, path, **kwargs):
+        """An authenticated request; a refused credential becomes a LoginError naming who was refused."""
+        self.connect()
+        try:
+            return self.http.request(method, API + path, **kwargs)
+        except AuthenticationError as exc:
+            if isinstance(exc, LoginError) or exc.status != 401:
+                raise  # 403: logged in, but the account may not do this
+            raise LoginError(exc.status, exc.url, exc.body, self.auth.describe() if self.auth else "anonymous")
+
+    # -- first-run setup (no login) -------------------------------------------------------
+    def setup_status(self):
+        return self.http.request("GET", API + "/setup", authenticated=False).json() or {}
+
+    def init_status(self):
+        return self.http.request("GET", API + "/init", authenticated=False).json() or {}
+
+    def init_validate(self, password):
+        response = self.http.request(
+            "POST", API + "/init", body={"password": password}, authenticated=False, expect=(400, 401, 403),
+        )
+        if response.status >= 400:
+            raise SetupError("Dify refused the init password (HTTP %s): %s" % (response.status, error_summary(response.body)))
+
+    def setup(self, email, name, password, language=None):
+        body = {"email": email, "name": name, "password": password}
+        if language:
+            body["language"] = language
+        return self.http.request("POST", API + "/setup", body=body, authenticated=False, expect=(400, 401, 403))
+
+    # -- apps -----------------------------------------------------------------------------
+    def list_apps(self, mode=None, name=None):
+        """Every app, following Dify's pagination; ``name`` is Dify's substring filter."""
+        apps = []
+        page = 1
+        while page <= MAX_PAGES:
+            query = {"page": page, "limit": PAGE_LIMIT, "mode": mode or None, "name": name or None}
+            data = self._call("GET", "/apps", query=query).json() or {}
+            apps.extend(data.get("data") or [])
+            if not data.get("has_more"):
+                return apps
+            page += 1
+        raise ApiResponseError(200, self.http.url(API + "/apps"), "more than %d pages of apps" % MAX_PAGES)
+
+    def get_app(self, app_id):
+        """The app's details, or None when this workspace has no such app."""
+        response = self._call("GET", "/apps/%s" % quote_segment(app_id), expect=(404,))
+        if response.status == 404:
+            return None
+        return response.json()
+
+    def export_app(self, app_id, include_secret=False, workflow_id=None, label=None):
+        """The app's DSL as YAML text."""
+        label = label or app_id
+        path = "/apps/%s/export" % quote_segment(app_id)
+        query = {"include_secret": "true" if include_secret else "false", "workflow_id": workflow_id}
+        try:
+            response = self._call("GET", path, query=query, expect=(400,))
+        except ApiResponseError as exc:
+            if isinstance(exc, LoginError):
+                raise
+            if exc.status >= 500:
+                raise ExportError(
+                    "Dify answered HTTP %s to the export of app %s, also after %d attempt(s): %s. Dify answers "
+                    "500 when the app has no draft workflow or when a workflow_id is unknown; the Dify API "
+                    "log has the traceback." % (exc.status, label, self.http.retry.attempts, error_summary(exc.body))
+                )
+            raise ExportError("the export of app %s failed: %s" % (label, exc))
+        if response.status == 400:
+            summary = error_summary(response.body)
+            if "plugin daemon" in summary.lower():
+                raise PluginDaemonError(
+                    "Dify could not export app %s because its plugin daemon did not answer (%s). Every DSL "
+                    "export asks the plugin daemon for the app's dependencies: check that the plugin daemon "
+                    "is running and reachable from the Dify API. Nothing was changed." % (label, summary)
+                )
+            raise ExportError("Dify refused the export of app %s: %s" % (label, summary))
+        data = response.json() or {}
+        text = data.get("data")
+        if not isinstance(text, str):
+            raise ExportError("the export of app %s returned no DSL text" % label)
+        return text
+
+    def import_dsl(self, content, app_id=None, name=None):
+        """POST /apps/imports; returns Dify's Import object (status completed, completed-with-warnings, pending or failed)."""
+        body = {"mode": "yaml-content", "yaml_content": content}
+        if app_id:
+            body["app_id"] = app_id
+        if name:
+            body["name"] = name
+        response = self._call("POST", "/apps/imports", body=body, expect=(400,))
+        return response.json() or {}
+
+    def confirm_import(self, import_id):
+        response = self._call("POST", "/apps/imports/%s/confirm" % quote_segment(import_id), expect=(400,))
+        return response.json() or {}
+
+    def delete_app(self, app_id):
+        """Delete the app; False when it was already gone."""
+        response = self._call("DELETE", "/apps/%s" % quote_segment(app_id), expect=(404,))
+        return response.status != 404
