@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# Apache License 2.0 (see LICENSE)
+"""The Keycloak admin REST client: paths under /admin/realms, JSON in and out.
+
+Transport (TLS, timeouts, bounded retries with backoff, the token refresh on
+401, URL-encoding) is ``module_utils.http.HttpClient``; this class only knows
+Keycloak's URL layout and treats 404 on a read as "does not exist".
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http import (
+    HttpClient,
+    RetryPolicy,
+    quote_segment,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.auth import TokenAuth
+
+USER_AGENT = "airgap.dify_platform-keycloak"
+
+
+def admin_path(*segments):
+    """``/admin/realms/<seg>/<seg>...`` with every segment encoded."""
+    path = "/admin/realms"
+    for segment in segments:
+        path += "/" + quote_segment(segment)
+    return path
+
+
+class KeycloakAdmin:
+    """The admin API of one Keycloak server, logged in."""
+
+    def __init__(self, http, auth):
+        self.http = http
+        self.auth = auth
+
+    @classmethod
+    def from_params(cls, params, sleep=None):
+        """Build and log in from the shared connection options (see ``args``)."""
+        url = params.get("auth_keycloak_url")
+        if not url or not url.lower().startswith(("http://", "https://")):
+            raise ValidationError("auth_keycloak_url must be an http:// or https:// URL, got %r" % (url,))
+        if params.get("retries") is not None and params["retries"] < 0:
+            raise ValidationError("retries must be 0 or more")
+        if params.get("timeout") is not None and params["timeout"] <= 0:
+            raise ValidationError("timeout must be more than 0 seconds")
+        retry_args = dict(attempts=params.get("retries", 3) + 1, backoff=params.get("retry_backoff", 0.5))
+        if sleep is not None:
+            retry_args["sleep"] = sleep
+        auth = TokenAuth(
+            realm=params.get("auth_realm"),
+            client_id=params.get("auth_client_id"),
+            client_secret=params.get("auth_client_secret"),
+            username=params.get("auth_username"),
+            password=params.get("auth_password"),
+        )
+        http = HttpClient(
+            url,
+            validate_certs=params.get("validate_certs", True),
+            ca_path=params.get("ca_path"),
+            timeout=params.get("timeout", 30),
+            retry=RetryPolicy(**retry_args),
+            auth=auth,
+            user_agent=USER_AGENT,
+        )
+        admin = cls(http, auth)
+        auth.login(http)
+        return admin
+
+    @property
+    def request_count(self):
+        """Every HTTP request sent so far, token requests and retries included."""
+        return self.http.request_count
+
+    def get(self, path, query=None):
+        """GET a JSON document; None when the server answers 404."""
+        response = self.http.request("GET", path, query=query, expect=(404,))
+        if response.status == 404:
+            return None
+        return response.json()
+
+    def create(self, path, body):
+        """POST a representation; return the id from the Location header (or None)."""
+        response = self.http.request("POST", path, body=body)
+        location = _header(response.headers, "Location")
+        if location:
+            return location.rstrip("/").rsplit("/", 1)[-1]
+        return None
+
+    def update(self, path, body):
+        self.http.request("PUT", path, body=body)
+
+    def delete(self, path):
+        """DELETE; a 404 means someone else deleted it first, which is the goal."""
+        response = self.http.request("DELETE", path, expect=(404,))
+        return response.status != 404
+
+    def put_empty(self, path):
+        self.http.request("PUT", path)
+
+
+def _header(headers, name):
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
