@@ -54,7 +54,7 @@ options:
   public_client:
     description:
       - V(true) for a public client (a browser or native app, no secret), V(false) for a confidential one.
-      - Keycloak creates clients confidential unless this is V(true).
+      - A new client is created confidential unless this is V(true) (Keycloak itself would make it public).
     type: bool
   secret:
     description:

@@ -130,6 +130,10 @@ class ClientService:
         scopes = set(desired.get("defaultClientScopes") or []) | set(desired.get("optionalClientScopes") or [])
         if scopes:
             self.scope_ids(scopes)  # fail before creating anything when a scope does not exist
+        desired = dict(desired)
+        # Keycloak's own default for a client created through the API is public;
+        # the platform's clients are confidential unless declared otherwise.
+        desired.setdefault("publicClient", False)
         diff = masked_diff({}, display(canonical_client(desired)), SECRET_KEYS)
         if check_mode:
             return _result(client_id, None, True, ["client"], diff, "Client %s would be created." % client_id)
