@@ -1,0 +1,86 @@
+# airgap.dify_platform: the single entry point for the demo, every test tier and the benchmarks.
+# Everything built or downloaded goes to $(CACHE), outside the repo, so warm runs are fast.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CACHE ?= $(or $(AIRGAP_CACHE),$(HOME)/.cache/airgap-dify-platform)
+export AIRGAP_CACHE := $(abspath $(CACHE))
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+PYTHON ?= python3
+VENV_ID := $(shell cat requirements.txt | sha256sum | cut -c1-12)
+VENV ?= $(AIRGAP_CACHE)/venv-$(VENV_ID)
+VENV_STAMP := $(VENV)/.installed
+BIN := $(VENV)/bin
+
+# The collection is importable as ansible_collections.airgap.dify_platform through this path.
+COLLECTIONS_ROOT := $(AIRGAP_CACHE)/collections
+COLLECTION_LINK := $(COLLECTIONS_ROOT)/ansible_collections/airgap/dify_platform
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(VENV)/lib/python3.11/site-packages
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export PATH := $(BIN):$(AIRGAP_CACHE)/bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+include $(wildcard mk/*.mk)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV_STAMP) $(COLLECTION_LINK) ## Install the pinned Python toolchain (idempotent)
+	@ln -sfn $(VENV) $(REPO)/.venv
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(REPO) $@
+
+.PHONY: lint
+lint: venv ## ansible-lint (production profile), ruff, yamllint
+	$(BIN)/yamllint -s .
+	$(BIN)/ruff check .
+	$(BIN)/ansible-lint --profile production --strict
+
+.PHONY: sanity
+sanity: venv ## ansible-test sanity on a copy at ansible_collections/airgap/dify_platform
+	hack/ensure-packages.sh shellcheck=shellcheck
+	hack/sanity.sh
+
+.PHONY: units
+units: venv ## Unit tests (pure logic)
+	hack/pytest.sh tests/unit
+
+.PHONY: integration
+integration: venv ## Module tests against real services (fakes only for Dify and Harbor)
+	hack/pytest.sh tests/integration
+
+.PHONY: molecule
+molecule: venv cluster-build ## Molecule default scenario on the local control plane
+	cd $(REPO) && $(BIN)/molecule test -s default
+
+.PHONY: changelog-lint
+changelog-lint: venv ## Check the changelog fragments
+	$(BIN)/antsibull-changelog lint
+
+.PHONY: test
+test: lint sanity units changelog-lint integration molecule ## Every test tier
+
+.PHONY: demo
+demo: venv cluster-up ## Bring up the local control plane and install the platform on it
+	$(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
+
+.PHONY: clean
+clean: ## Remove local leftovers (the cache stays; `make distclean` removes it)
+	rm -rf .venv .pytest_cache .ruff_cache tests/output
+
+.PHONY: distclean
+distclean: clean cluster-down ## Remove the cache as well
+	rm -rf $(AIRGAP_CACHE)

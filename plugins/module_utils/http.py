@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One small HTTP client shared by every API package of the collection.
+
+It verifies TLS against the system store or ``ca_path``, applies one timeout
+to every request, retries connection errors and 5xx answers a bounded number
+of times with exponential backoff, refreshes an expired token once on 401 and
+sends the new one on the retry, and raises typed errors. It never calls
+``fail_json``: modules turn the errors into failures in ``main()``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import random
+import socket
+import ssl
+import time
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from ansible.module_utils.urls import Request
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
+    ApiConnectionError,
+    ApiResponseError,
+    AuthenticationError,
+)
+
+RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
+
+
+def quote_segment(value):
+    """Encode one path segment, so that '/', '?' and '#' in a name stay data."""
+    return quote(str(value), safe="")
+
+
+class Response:
+    """What a request returned: status, headers and the raw body."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError as exc:
+            raise ApiResponseError(self.status, "", "response is not JSON: %s" % exc)
+
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+
+class RetryPolicy:
+    """Bounded attempts with capped exponential backoff and full jitter."""
+
+    def __init__(self, attempts=4, backoff=0.5, max_backoff=8.0, sleep=time.sleep):
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._sleep = sleep
+
+    def delay(self, attempt):
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2.0, ceiling)  # noqa: S311 - jitter, not a secret
+
+    def wait(self, attempt):
+        self._sleep(self.delay(attempt))
+
+
+class HttpClient:
+    """JSON over HTTP(S) against one base URL.
+
+    ``auth`` is optional; when given it must offer ``headers()`` (the headers
+    that authenticate a request) and ``refresh(client)`` (obtain a new token,
+    returning True when it did). ``request_count`` counts every request sent,
+    retries and token requests included, for benchmarks and for the tests.
+    """
+
+    def __init__(self, base_url, validate_certs=True, ca_path=None, timeout=30,
+                 retry=None, auth=None, cookies=None, user_agent="airgap.dify_platform"):
+        self.base_url = base_url.rstrip("/")
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.auth = auth
+        self.cookies = cookies
+        self.user_agent = user_agent
+        self.request_count = 0
+
+    def url(self, path, query=None):
+        url = self.base_url + path
+        if query:
+            pairs = [(k, v) for k, v in query.items() if v is not None]
+            if pairs:
+                url += "?" + urlencode(pairs, doseq=True)
+        return url
+
+    def request(self, method, path, query=None, body=None, form=None, headers=None,
+                authenticated=True, expect=None):
+        """Send a request and return a :class:`Response`.
+
+        ``body`` is sent as JSON, ``form`` as ``application/x-www-form-urlencoded``.
+        ``expect`` lists the statuses that are answers rather than errors (4xx
+        such as 404 or 409 that the caller wants to look at); any other status
+        of 400 or more raises :class:`ApiResponseError`.
+        """
+        url = self.url(path, query)
+        data, content_type = self._encode(body, form)
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            send_headers = self._headers(content_type, headers, authenticated)
+            try:
+                response = self._send(method, url, data, send_headers)
+            except ApiConnectionError:
+                if attempt >= self.retry.attempts:
+                    raise
+                self.retry.wait(attempt)
+                continue
+            status = response.status
+            if expect and status in expect:
+                return response
+            if status == 401 and authenticated and self.auth is not None and not refreshed:
+                refreshed = True
+                if self.auth.refresh(self):
+                    attempt -= 1
+                    continue
+            if status in RETRYABLE_STATUS and attempt < self.retry.attempts:
+                self.retry.wait(attempt)
+                continue
+            if status in (401, 403):
+                raise AuthenticationError(status, url, response.text())
+            if status >= 400:
+                raise ApiResponseError(status, url, response.text(), method=method)
+            return response
+
+    def get_json(self, path, query=None, expect=None):
+        return self.request("GET", path, query=query, expect=expect).json()
+
+    def _encode(self, body, form):
+        if body is not None:
+            return json.dumps(body).encode("utf-8"), "application/json"
+        if form is not None:
+            return urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded"
+        return None, None
+
+    def _headers(self, content_type, extra, authenticated):
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if authenticated and self.auth is not None:
+            headers.update(self.auth.headers())
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def _send(self, method, url, data, headers):
+        self.request_count += 1
+        request = Request(
+            validate_certs=self.validate_certs,
+            ca_path=self.ca_path,
+            timeout=self.timeout,
+            http_agent=self.user_agent,
+            cookies=self.cookies,
+            follow_redirects="safe",
+        )
+        try:
+            handle = request.open(method, url, data=data, headers=headers)
+            return Response(handle.getcode(), dict(handle.headers), handle.read())
+        except HTTPError as exc:
+            body = exc.read() if exc.fp is not None else b""
+            return Response(exc.code, dict(exc.headers or {}), body)
+        except (URLError, socket.timeout, socket.error, ssl.SSLError, ConnectionError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ApiConnectionError(url, str(reason))
