@@ -160,7 +160,7 @@ mode:
   returned: success
   type: str
   sample: advanced-chat
-action:
+operation:
   description: What was done, or would be done in check mode.
   returned: success
   type: str
@@ -280,7 +280,7 @@ def main():
         module.fail_json(msg=str(exc), request_count=client.request_count if client else 0)
     for warning in service.warnings:
         module.warn(warning)
-    if module._diff:
+    if module._diff and result["changed"]:
         result["diff"] = diff
     result["request_count"] = client.request_count
     module.exit_json(**result)

@@ -164,13 +164,13 @@ class AppService:
         target = name or doc.name
         existing = self.find(app_id=app_id, name=target, required=bool(app_id))
         result = dict(
-            changed=False, action="none", app_id=None, name=target, mode=doc.mode,
+            changed=False, operation="none", app_id=None, name=target, mode=doc.mode,
             import_status=None, import_warnings=[], differences=[], backup_file=None,
             replaced_app_id=None, dsl_version=doc.version, server_dsl_version=None,
         )
         if existing is None:
             desired = normalize(doc.data, name=name)
-            result.update(changed=True, action="create")
+            result.update(changed=True, operation="create")
             diff = self._diff(None, desired, "(no app named %r)" % target, doc.source)
             if not check_mode:
                 self._apply(result, self._import(doc, allow_version_mismatch, name=name))
@@ -208,7 +208,7 @@ class AppService:
         predicted = version_status(doc.version, current_raw.get("version") or doc.version)
         if predicted == PENDING and not allow_version_mismatch:
             raise PendingImportError(doc.source, doc.version, current_raw.get("version"))
-        result.update(changed=True, action=action, import_status=predicted if check_mode else None)
+        result.update(changed=True, operation=action, import_status=predicted if check_mode else None)
         if action == "overwrite":
             self._warn_empty_secrets(doc, existing)
         if check_mode:
@@ -285,10 +285,10 @@ class AppService:
 
     def ensure_absent(self, app_id=None, name=None, backup_dir=None, check_mode=False):
         existing = self.find(app_id=app_id, name=name)
-        result = dict(changed=False, action="none", app_id=app_id, name=name, mode=None, backup_file=None)
+        result = dict(changed=False, operation="none", app_id=app_id, name=name, mode=None, backup_file=None)
         if existing is None:
             return result, {"before": "", "after": ""}
-        result.update(changed=True, action="delete", app_id=existing["id"], name=existing.get("name"),
+        result.update(changed=True, operation="delete", app_id=existing["id"], name=existing.get("name"),
                       mode=existing.get("mode"))
         diff = {"before": "app %s (mode %s)\n" % (_label(existing), existing.get("mode")), "after": ""}
         if backup_dir:

@@ -92,6 +92,7 @@ class FakeDifyConsole:
         self.failed_logins = 0
         self._server = None
         self._thread = None
+        self.url = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self):
@@ -102,6 +103,8 @@ class FakeDifyConsole:
             context.load_cert_chain(*self.tls)
             server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
+        host, port = server.server_address[:2]
+        self.url = "%s://%s:%d" % ("https" if self.tls else "http", host, port)
         self._thread = threading.Thread(target=server.serve_forever, name="fake-dify", daemon=True)
         self._thread.start()
         return self
@@ -121,11 +124,6 @@ class FakeDifyConsole:
     @property
     def secure(self):
         return bool(self.tls)
-
-    @property
-    def url(self):
-        host, port = self._server.server_address[:2]
-        return "%s://%s:%d" % ("https" if self.tls else "http", host, port)
 
     # -- switches and helpers for tests -----------------------------------------------------
     @property
