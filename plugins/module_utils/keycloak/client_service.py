@@ -88,6 +88,14 @@ class ClientService:
 
     def ensure(self, desired, state="present", check_mode=False, purge_protocol_mappers=False):
         """Make the client match ``desired`` (declared fields only) or remove it."""
+        result = self._ensure(desired, state, check_mode, purge_protocol_mappers)
+        if state == "present" and desired.get("secret") is not None:
+            # The declared secret is the end state (verified after a write, predicted in
+            # check mode); never hand out the one it replaces.
+            result["secret"] = desired["secret"]
+        return result
+
+    def _ensure(self, desired, state, check_mode, purge_protocol_mappers):
         client_id = desired["clientId"]
         try:
             current = self.find(client_id)
@@ -123,6 +131,7 @@ class ClientService:
         result = _result(client_id, current if check_mode else None, True, ["client"], diff,
                          "Client %s %s." % (client_id, "would be deleted" if check_mode else "deleted"))
         result["id"] = current["id"]
+        result["secret"] = None  # a client on its way out has no secret worth handing out
         return result
 
     def _create(self, desired, check_mode, purge_protocol_mappers):

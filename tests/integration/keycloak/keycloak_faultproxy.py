@@ -1,0 +1,195 @@
+"""A small HTTP proxy in front of Keycloak that records every request and injects faults.
+
+The modules under test talk to the proxy instead of Keycloak. The test arms a
+fault, runs a playbook, and reads :attr:`FaultProxy.log` to see what the module
+really sent: every request with its method, path, Authorization header and
+the status it got back.
+
+Faults:
+- :meth:`fail_next`: answer the next N requests with a status (503 by default)
+  without forwarding them;
+- :meth:`unauthorized_once`: answer 401 to the next request that carries a
+  bearer token, as Keycloak does for an expired one;
+- :meth:`before_next_authenticated`: run a callback (for example revoking every
+  session on the real server) before forwarding the next request with a token.
+"""
+
+import http.client
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = frozenset(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+                        "trailers", "transfer-encoding", "upgrade", "content-length"])
+
+
+class Record:
+    def __init__(self, method, path, authorization, status, injected):
+        self.method = method
+        self.path = path
+        self.authorization = authorization
+        self.status = status
+        self.injected = injected
+
+    @property
+    def is_token_request(self):
+        return self.path.endswith("/protocol/openid-connect/token")
+
+    def __repr__(self):
+        return "<%s %s -> %s%s>" % (self.method, self.path, self.status, " (injected)" if self.injected else "")
+
+
+class FaultProxy:
+    def __init__(self, upstream):
+        parsed = urllib.parse.urlsplit(upstream)
+        self.upstream_host = parsed.hostname
+        self.upstream_port = parsed.port or 80
+        self.log = []
+        self._lock = threading.Lock()
+        self._fail = []  # [remaining, status]
+        self._unauthorized = 0
+        self._before_authenticated = None
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self._server.server_address[1]
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- arming faults ---------------------------------------------------------
+
+    def reset(self):
+        with self._lock:
+            self.log = []
+            self._fail = []
+            self._unauthorized = 0
+            self._before_authenticated = None
+
+    def fail_next(self, count, status=503):
+        with self._lock:
+            self._fail = [count, status]
+
+    def unauthorized_once(self):
+        with self._lock:
+            self._unauthorized = 1
+
+    def before_next_authenticated(self, callback):
+        with self._lock:
+            self._before_authenticated = callback
+
+    # --- reading what happened -------------------------------------------------
+
+    def requests(self, token=None):
+        """Recorded requests; token=False leaves the token requests out, True keeps only them."""
+        with self._lock:
+            records = list(self.log)
+        if token is None:
+            return records
+        return [r for r in records if r.is_token_request == token]
+
+    # --- the proxy itself -------------------------------------------------------
+
+    def _decide(self, authorization):
+        """What to do with a request: (status to inject or None, callback to run first or None)."""
+        with self._lock:
+            if self._fail and self._fail[0] > 0:
+                self._fail[0] -= 1
+                return self._fail[1], None
+            if authorization and self._unauthorized:
+                self._unauthorized -= 1
+                return 401, None
+            if authorization and self._before_authenticated is not None:
+                callback, self._before_authenticated = self._before_authenticated, None
+                return None, callback
+        return None, None
+
+    def _record(self, record):
+        with self._lock:
+            self.log.append(record)
+
+    def _handler_class(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                authorization = self.headers.get("Authorization")
+                inject, callback = proxy._decide(authorization)
+                if inject is not None:
+                    payload = b'{"error":"injected by the test proxy"}'
+                    self.send_response(inject)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    proxy._record(Record(self.command, self.path, authorization, inject, True))
+                    return
+                if callback is not None:
+                    callback()
+                headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP)
+                conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    data = response.read()
+                    self.send_response(response.status)
+                    for key, value in response.getheaders():
+                        if key.lower() not in HOP_BY_HOP:
+                            self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    proxy._record(Record(self.command, self.path, authorization, response.status, False))
+                finally:
+                    conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+        return Handler
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a server that hangs."""
+
+    def __init__(self):
+        import socket  # pylint: disable=import-outside-toplevel
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.accepted = 0
+        self._conns = []
+        self._stop = False
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        self._sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            self._conns.append(conn)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self._sock.getsockname()[1]
+
+    def close(self):
+        self._stop = True
+        time.sleep(0.3)
+        for conn in self._conns:
+            conn.close()
+        self._sock.close()
