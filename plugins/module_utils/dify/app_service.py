@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Apps as code: decide and do what a DSL asks for, honestly in check mode.
 
 One service, used by dify_app, dify_app_export and dify_app_info. It never

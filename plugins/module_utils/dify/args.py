@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one argument spec every Dify module shares (documented by doc_fragments/dify.py)."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parse and validate a Dify DSL document, before any request is sent.
 
 The checks mirror what Dify 1.15 does on import (services/app_dsl_service.py

@@ -5,13 +5,17 @@ Test modules import this by name. It is not a conftest.py, because a second modu
 """
 
 import json
+import os
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from conftest import COLLECTIONS_ROOT
 from fakes.dify_console import FakeDifyConsole
-from helpers.playbook import run_tasks
+from helpers.playbook import ANSIBLE_PLAYBOOK, PlaybookRun, run_tasks
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dify-dsl"
 SOURCES = FIXTURES / "source"
@@ -64,6 +68,36 @@ def run(fake, tasks, check=False, diff=False, verbosity=0, **conn):
         # With -v the json callback's document follows the verbose lines.
         result.data = json.loads(result.stdout[result.stdout.index("\n{\n"):])
     return result
+
+
+def run_playbook(playbook, extra_vars, check=False):
+    """Run a playbook of the collection by its FQCN, as users do, with the json callback."""
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_STDOUT_CALLBACK": "json",
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT),
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+    })
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "vars.json"
+        path.write_text(json.dumps(extra_vars))
+        cmd = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", "-e", "@" + str(path),
+               "airgap.dify_platform." + playbook]
+        if check:
+            cmd.append("--check")
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def role_vars(fake, directory, **extra):
+    params = {"dify_apps_url": fake.url, "dify_apps_email": EMAIL, "dify_apps_password": PASSWORD,
+              "dify_apps_retries": 1, "dify_apps_dir": str(directory)}
+    params.update(extra)
+    return params
 
 
 def task(module, title="t", **args):
