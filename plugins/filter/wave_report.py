@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: wave_report
+short_description: Format the wave report of a site run
+version_added: 0.1.0
+author: airgap.dify_platform maintainers (@airgap-dify-platform)
+description:
+  - Turns the list the waves append to (wave, component, objects, seconds) into
+    the lines of a table, in wave order, followed by the Route URLs.
+options:
+  _input:
+    description: The wave report entries.
+    type: list
+    elements: dict
+    required: true
+  routes:
+    description: Route URLs by name.
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: Print the wave report
+  ansible.builtin.debug:
+    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(dify_platform_routes) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The lines of the report.
+  type: list
+  elements: str
+"""
+
+
+def wave_report(entries, routes=None):
+    header = "%-5s %-14s %8s %9s" % ("wave", "component", "objects", "seconds")
+    lines = [header]
+    for entry in sorted(entries, key=lambda e: (int(e["wave"]), e["component"])):
+        lines.append("%-5s %-14s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
+    for name in sorted(routes or {}):
+        lines.append("route %-14s %s" % (name, routes[name]))
+    return lines
+
+
+class FilterModule:
+    def filters(self):
+        return {"wave_report": wave_report}
