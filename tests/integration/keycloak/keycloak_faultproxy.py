@@ -6,10 +6,10 @@ really sent: every request with its method, path, Authorization header and
 the status it got back.
 
 Faults:
-- :meth:`fail_next`: answer the next N requests with a status (503 by default)
-  without forwarding them;
-- :meth:`unauthorized_once`: answer 401 to the next request that carries a
-  bearer token, as Keycloak does for an expired one;
+- :meth:`fail_next`: answer the next N requests (or the next N that carry a
+  bearer token) with a status, 503 by default, without forwarding them;
+- :meth:`unauthorized`: answer 401 to the next N requests that carry a bearer
+  token, as Keycloak does for an expired one;
 - :meth:`before_next_authenticated`: run a callback (for example revoking every
   session on the real server) before forwarding the next request with a token.
 """
@@ -47,8 +47,7 @@ class FaultProxy:
         self.upstream_port = parsed.port or 80
         self.log = []
         self._lock = threading.Lock()
-        self._fail = []  # [remaining, status]
-        self._unauthorized = 0
+        self._fail = None  # [remaining, status, authenticated_only]
         self._before_authenticated = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -68,17 +67,15 @@ class FaultProxy:
     def reset(self):
         with self._lock:
             self.log = []
-            self._fail = []
-            self._unauthorized = 0
+            self._fail = None
             self._before_authenticated = None
 
-    def fail_next(self, count, status=503):
+    def fail_next(self, count, status=503, authenticated_only=False):
         with self._lock:
-            self._fail = [count, status]
+            self._fail = [count, status, authenticated_only]
 
-    def unauthorized_once(self):
-        with self._lock:
-            self._unauthorized = 1
+    def unauthorized(self, count=1):
+        self.fail_next(count, 401, authenticated_only=True)
 
     def before_next_authenticated(self, callback):
         with self._lock:
@@ -99,12 +96,9 @@ class FaultProxy:
     def _decide(self, authorization):
         """What to do with a request: (status to inject or None, callback to run first or None)."""
         with self._lock:
-            if self._fail and self._fail[0] > 0:
+            if self._fail and self._fail[0] > 0 and (authorization or not self._fail[2]):
                 self._fail[0] -= 1
                 return self._fail[1], None
-            if authorization and self._unauthorized:
-                self._unauthorized -= 1
-                return 401, None
             if authorization and self._before_authenticated is not None:
                 callback, self._before_authenticated = self._before_authenticated, None
                 return None, callback
