@@ -155,7 +155,7 @@ def main():
     rows = [measure("ours cold (create)", kc, proxy, ours_task(n), n, True),
             measure("theirs first run", kc, proxy, theirs_task(n), n, False)]
     ours_noop, theirs_noop = [], []
-    for _ in range(args.repeat):
+    for _round in range(args.repeat):
         ours_noop.append(measure("ours no-op", kc, proxy, ours_task(n), n, True))
         theirs_noop.append(measure("theirs no-op", kc, proxy, theirs_task(n), n, False))
     rows.extend(ours_noop + theirs_noop)

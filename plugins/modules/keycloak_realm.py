@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,7 +19,7 @@ description:
   - A no-op run costs one request after the admin token.
   - After a write the realm is read back; if Keycloak did not take a declared value the task fails.
 author:
-  - airgap.dify_platform maintainers
+  - airgap.dify_platform maintainers (@airgap)
 extends_documentation_fragment:
   - airgap.dify_platform.keycloak
   - airgap.dify_platform.keycloak.attributes

@@ -26,7 +26,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http import quote_segment
 
-PASSWORD = "password"
+PASSWORD = "password"  # noqa: S105  (the OAuth grant type, not a secret)
 CLIENT_CREDENTIALS = "client_credentials"
 
 
@@ -101,7 +101,7 @@ class TokenAuth:
         except ApiResponseError as exc:
             if 400 <= exc.status < 500:
                 raise TokenRequestRefused(exc.status, exc.url, exc.body, self.grant,
-                                          self.client_id, self.realm)
+                                          self.client_id, self.realm) from None
             raise
         data = response.json()
         token = data.get("access_token") if isinstance(data, dict) else None

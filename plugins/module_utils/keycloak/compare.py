@@ -145,9 +145,9 @@ def desired_client_view(desired, current):
     view = canonical_client(desired)
     current = current or {}
     declared_scopes = set(view.get("defaultClientScopes") or []) | set(view.get("optionalClientScopes") or [])
-    if view.get("defaultClientScopes") is not None and SERVICE_ACCOUNT_SCOPE not in declared_scopes:
-        if SERVICE_ACCOUNT_SCOPE in (current.get("defaultClientScopes") or []):
-            view["defaultClientScopes"] = list(view["defaultClientScopes"]) + [SERVICE_ACCOUNT_SCOPE]
+    if view.get("defaultClientScopes") is not None and SERVICE_ACCOUNT_SCOPE not in declared_scopes \
+            and SERVICE_ACCOUNT_SCOPE in (current.get("defaultClientScopes") or []):
+        view["defaultClientScopes"] = [*view["defaultClientScopes"], SERVICE_ACCOUNT_SCOPE]
     return view
 
 
@@ -166,7 +166,7 @@ def client_changes(desired, current, purge_protocol_mappers=False):
         extra = sorted(set(have.get("protocolMappers") or {}) - set(want["protocolMappers"]))
         if extra:
             if "protocolMappers" not in keys:
-                keys = sorted(keys + ["protocolMappers"])
+                keys = sorted([*keys, "protocolMappers"])
             for name in extra:
                 before["protocolMappers"][name] = have["protocolMappers"][name]
     return keys, display(before), display(after)

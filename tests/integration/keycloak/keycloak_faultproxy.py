@@ -171,7 +171,7 @@ class SilentServer:
         self._sock.settimeout(0.2)
         while not self._stop:
             try:
-                conn, _ = self._sock.accept()
+                conn = self._sock.accept()[0]
             except OSError:
                 continue
             self.accepted += 1

@@ -3,7 +3,7 @@
 The distribution is ``org.keycloak:keycloak-quarkus-dist:<version>:zip`` from Maven
 Central (or the mirror configured in ``~/.m2/settings.xml``), cached under
 ``${AIRGAP_CACHE:-~/.cache/airgap-dify-platform}/keycloak`` and checked against a
-pinned SHA-1. Each start unpacks it into a fresh temporary directory and runs
+pinned SHA-512. Each start unpacks it into a fresh temporary directory and runs
 ``kc.sh start-dev`` on free ports with an in-memory database, so every session
 starts from a clean server and several sessions can run side by side.
 
@@ -32,8 +32,9 @@ import zipfile
 from pathlib import Path
 
 KEYCLOAK_VERSION = "26.7.3"
-# SHA-1 published next to the artifact on Maven Central (keycloak-quarkus-dist-26.7.3.zip.sha1).
-KEYCLOAK_SHA1 = "1e21a7f572581692aacb379dbba8413f99b67208"
+# SHA-512 published next to the artifact on Maven Central (keycloak-quarkus-dist-26.7.3.zip.sha512).
+KEYCLOAK_SHA512 = ("15c764765576eef267cf15cc5225a5826b5394a25a83d9bfa5b8544e4bbba690"
+                   "cb743c9d384200b93bb71ee4c4a328e1dd8c0a00f822fd3e6e154f14b1e47216")
 MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2"
 ARTIFACT_PATH = "org/keycloak/keycloak-quarkus-dist/{v}/keycloak-quarkus-dist-{v}.zip"
 MIN_JAVA = 21
@@ -55,7 +56,7 @@ def maven_repository():
     settings = Path.home() / ".m2" / "settings.xml"
     if settings.is_file():
         try:
-            root = ET.parse(str(settings)).getroot()
+            root = ET.parse(str(settings)).getroot()  # noqa: S314  (the user's own Maven settings)
         except ET.ParseError:
             root = None
         if root is not None:
@@ -69,8 +70,8 @@ def maven_repository():
     return MAVEN_CENTRAL
 
 
-def _sha1(path):
-    digest = hashlib.sha1()
+def _sha512(path):
+    digest = hashlib.sha512()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
@@ -80,16 +81,18 @@ def _sha1(path):
 def ensure_distribution():
     """The cached distribution zip, downloaded and verified when missing."""
     target = cache_dir() / ("keycloak-quarkus-dist-%s.zip" % KEYCLOAK_VERSION)
-    if target.is_file() and _sha1(target) == KEYCLOAK_SHA1:
+    if target.is_file() and _sha512(target) == KEYCLOAK_SHA512:
         return target
     url = "%s/%s" % (maven_repository(), ARTIFACT_PATH.format(v=KEYCLOAK_VERSION))
     partial = target.with_suffix(".zip.part-%d" % os.getpid())
-    with urllib.request.urlopen(url, timeout=120) as response, open(partial, "wb") as handle:
+    if not url.startswith(("https://", "http://")):
+        raise RuntimeError("not an HTTP(S) Maven repository: %s" % url)
+    with urllib.request.urlopen(url, timeout=120) as response, open(partial, "wb") as handle:  # noqa: S310
         shutil.copyfileobj(response, handle, 1 << 20)
-    actual = _sha1(partial)
-    if actual != KEYCLOAK_SHA1:
+    actual = _sha512(partial)
+    if actual != KEYCLOAK_SHA512:
         partial.unlink()
-        raise RuntimeError("%s has SHA-1 %s, expected %s" % (url, actual, KEYCLOAK_SHA1))
+        raise RuntimeError("%s has SHA-512 %s, expected %s" % (url, actual, KEYCLOAK_SHA512))
     os.replace(partial, target)
     return target
 
@@ -99,7 +102,7 @@ def _java_major(java_home):
     if not java.is_file():
         return None
     try:
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=60).stderr
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=60, check=False).stderr
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r'version "(\d+)', out)
@@ -214,8 +217,9 @@ class KeycloakServer:
     def admin_token(self):
         form = urllib.parse.urlencode({"grant_type": "password", "client_id": "admin-cli",
                                        "username": self.username, "password": self.password}).encode()
-        request = urllib.request.Request(self.url + "/realms/master/protocol/openid-connect/token", data=form)
-        with urllib.request.urlopen(request, timeout=30) as response:
+        request = urllib.request.Request(self.url + "/realms/master/protocol/openid-connect/token",  # noqa: S310
+                                         data=form)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (self.url is http(s))
             return json.loads(response.read())["access_token"]
 
     def api(self, method, path, body=None, token=None):
@@ -224,9 +228,9 @@ class KeycloakServer:
         headers = {"Authorization": "Bearer " + (token or self.admin_token())}
         if data is not None:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (self.url is http(s))
                 raw = response.read()
                 return response.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as exc:
@@ -254,7 +258,7 @@ class KeycloakServer:
 
     def logout_all(self):
         """End every session of the master realm: tokens issued so far stop working."""
-        status, _ = self.api("POST", "/admin/realms/master/logout-all")
+        status = self.api("POST", "/admin/realms/master/logout-all")[0]
         assert status == 200, status
 
 

@@ -31,6 +31,13 @@ def proxy():
         return _PROXY
 
 
+def merged(base, **changes):
+    """A copy of ``base`` with ``changes`` on top."""
+    result = dict(base)
+    result.update(changes)
+    return result
+
+
 def connection(url, kc, **extra):
     """Connection options for the modules: through ``url`` (the proxy or the server), fast retries."""
     options = {

@@ -115,7 +115,7 @@ def test_client_lifecycle(kc, proxy):
     assert [(r.method, r.status) for r in proxy.requests(token=False)] == [("GET", 200)]
 
     # Diff of a no-op without no_log: before == after and the secret is nowhere.
-    run = ks.run(kc, proxy.url, [ks.client_task("noop diff", **dict(options, secret=None))])
+    run = ks.run(kc, proxy.url, [ks.client_task("noop diff", **ks.merged(options, secret=None))])
     result = ks.ok(run, "noop diff")
     assert result["changed"] is False and result["diff"]["before"] == result["diff"]["after"]
     assert result["end_state"]["secret"] == MASK
@@ -202,7 +202,7 @@ def test_secret_enforcement_and_reporting(kc, proxy):
     assert wanted not in run.stdout + run.stderr
 
     # Someone rotates it behind our back: the next run puts it back and says so.
-    status, _ = kc.api("POST", "/admin/realms/%s/clients/%s/client-secret" % (REALM, result["id"]))
+    status = kc.api("POST", "/admin/realms/%s/clients/%s/client-secret" % (REALM, result["id"]))[0]
     assert status == 200
     rotated = kc.client(REALM, client_id)["secret"]
     assert rotated != wanted
@@ -225,13 +225,13 @@ def test_public_client_has_no_secret(kc, proxy):
     assert client["attributes"]["pkce.code.challenge.method"] == "S256"
 
     # Turning PKCE off removes the attribute; asking for "none" again is no change.
-    run = ks.run(kc, proxy.url, [ks.client_task("no pkce", **dict(options, pkce="none")),
-                                 ks.client_task("no pkce again", **dict(options, pkce="none"))])
+    run = ks.run(kc, proxy.url, [ks.client_task("no pkce", **ks.merged(options, pkce="none")),
+                                 ks.client_task("no pkce again", **ks.merged(options, pkce="none"))])
     assert ks.ok(run, "no pkce")["changed"] is True
     assert ks.ok(run, "no pkce again")["changed"] is False
     assert kc.client(REALM, "it-public")["attributes"].get("pkce.code.challenge.method", "") == ""
 
-    run = ks.run(kc, proxy.url, [ks.client_task("secret on public", **dict(options, secret="x"))])
+    run = ks.run(kc, proxy.url, [ks.client_task("secret on public", **ks.merged(options, secret="x"))])
     result = run.result("secret on public")
     assert result["failed"] is True and "public client has no secret" in result["msg"]
 
@@ -249,12 +249,12 @@ def test_scopes_and_mappers_converge(kc, proxy):
     assert sorted(client["optionalClientScopes"]) == ["address", "offline_access"]
 
     # Move email to optional, drop address, add roles; add a raw mapper and purge one added by hand.
-    status, _ = kc.api("POST", "/admin/realms/%s/clients/%s/protocol-mappers/models" % (REALM, client["id"]),
-                       {"name": "by-hand", "protocol": "openid-connect",
-                        "protocolMapper": "oidc-hardcoded-claim-mapper",
-                        "config": {"claim.name": "x", "claim.value": "y"}})
+    status = kc.api("POST", "/admin/realms/%s/clients/%s/protocol-mappers/models" % (REALM, client["id"]),
+                    {"name": "by-hand", "protocol": "openid-connect",
+                     "protocolMapper": "oidc-hardcoded-claim-mapper",
+                     "config": {"claim.name": "x", "claim.value": "y"}})[0]
     assert status == 201
-    moved = dict(options, default_client_scopes=["profile", "roles"],
+    moved = ks.merged(options, default_client_scopes=["profile", "roles"],
                  optional_client_scopes=["offline_access", "email"],
                  protocol_mappers=options["protocol_mappers"] + [
                      {"name": "session-note", "protocol_mapper": "oidc-usersessionmodel-note-mapper",

@@ -69,7 +69,7 @@ def test_realm_lifecycle(kc, proxy):
     assert [(r.method, r.status) for r in proxy.requests(token=False)] == [("GET", 200)]
 
     # Check-mode update: the diff tells what would change; the server keeps its values.
-    update = dict(SETTINGS, display_name="Renamed", access_token_lifespan=600, ssl_required="all")
+    update = ks.merged(SETTINGS, display_name="Renamed", access_token_lifespan=600, ssl_required="all")
     run = ks.run(kc, proxy.url, [ks.realm_task("check update", check_mode=True, **update)])
     result = ks.ok(run, "check update")
     assert result["changed"] is True
@@ -115,7 +115,7 @@ def test_realm_settings_and_attributes_are_compared_as_strings_and_sets(kc, prox
     server = kc.realm(REALM)
     assert sorted(server["supportedLocales"]) == ["de", "en"]
     assert server["attributes"]["x-platform-managed"] == "true"
-    reordered = dict(options, settings=dict(options["settings"], supportedLocales=["de", "en"]),
+    reordered = ks.merged(options, settings=ks.merged(options["settings"], supportedLocales=["de", "en"]),
                      attributes={"x-platform-managed": "true"})
     run = ks.run(kc, proxy.url, [ks.realm_task("reordered", **reordered)])
     assert ks.ok(run, "reordered")["changed"] is False
