@@ -22,6 +22,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(VENV)/lib/python3.11/si
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(AIRGAP_CACHE)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The local control plane's kubeconfig (written by `make cluster-up`), for
+# kubectl and for every kubernetes.core module.
+export KUBECONFIG := $(AIRGAP_CACHE)/kubeconfig
+export K8S_AUTH_KUBECONFIG := $(KUBECONFIG)
 
 include $(wildcard mk/*.mk)
 
@@ -63,7 +67,7 @@ integration: venv ## Module tests against real services (fakes only for Dify and
 	hack/pytest.sh tests/integration
 
 .PHONY: molecule
-molecule: venv cluster-build ## Molecule default scenario on the local control plane
+molecule: venv cluster-build local-keycloak ## Molecule default scenario on the local control plane
 	cd $(REPO) && $(BIN)/molecule test -s default
 
 .PHONY: changelog-lint
@@ -73,8 +77,12 @@ changelog-lint: venv ## Check the changelog fragments
 .PHONY: test
 test: lint sanity units changelog-lint integration molecule ## Every test tier
 
+.PHONY: local-keycloak
+local-keycloak: venv ## Start the loopback Keycloak that stands in for the cluster's (idempotent)
+	$(BIN)/python hack/local_keycloak.py start
+
 .PHONY: demo
-demo: venv cluster-up ## Bring up the local control plane and install the platform on it
+demo: venv cluster-up local-keycloak ## Bring up the local control plane and install every wave on it
 	$(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 
 .PHONY: clean

@@ -21,15 +21,16 @@ options:
     elements: dict
     required: true
   routes:
-    description: Route URLs by name.
-    type: dict
-    default: {}
+    description: The Route objects of the platform; each is listed as C(https://<host>).
+    type: list
+    elements: dict
+    default: []
 """
 
 EXAMPLES = r"""
 - name: Print the wave report
   ansible.builtin.debug:
-    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(dify_platform_routes) }}"
+    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(routes.resources) }}"
 """
 
 RETURN = r"""
@@ -45,8 +46,8 @@ def wave_report(entries, routes=None):
     lines = [header]
     for entry in sorted(entries, key=lambda e: (int(e["wave"]), e["component"])):
         lines.append("%-5s %-14s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
-    for name in sorted(routes or {}):
-        lines.append("route %-14s %s" % (name, routes[name]))
+    for route in sorted(routes or [], key=lambda r: r["metadata"]["name"]):
+        lines.append("route %-14s https://%s" % (route["metadata"]["name"], route["spec"]["host"]))
     return lines
 
 

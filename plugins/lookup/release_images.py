@@ -49,18 +49,17 @@ _raw:
 """
 
 import os
-import re
 
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import (
-    load_manifest,
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.reference import (
     mirror_reference,
+    parse_reference,
 )
 
-DIGEST_REFERENCE = re.compile(r"^[a-z0-9][^@\s]*@sha256:[0-9a-f]{64}$")
 SHIPPED_MANIFEST = os.path.join(os.path.dirname(__file__), "..", "..", "release", "manifest.yml")
 
 
@@ -68,15 +67,14 @@ def resolve(manifest, registry, project, overrides):
     """Map every image key to its mirror reference; overrides must be pinned by digest."""
     images = {}
     for key, image in manifest["images"].items():
-        images[key] = mirror_reference(image["repository"], image["digest"], registry, project)
+        images[key] = mirror_reference(image["repository"], image["digest"], registry, image.get("project") or project)
     for key, reference in overrides.items():
+        what = "dify_platform_image_overrides.%s" % key
         if key not in images:
-            raise ValidationError("dify_platform_image_overrides.%s: no such image in the release manifest (known: %s)"
-                                  % (key, ", ".join(sorted(images))))
-        if not DIGEST_REFERENCE.match(str(reference)):
-            raise ValidationError("dify_platform_image_overrides.%s: %r is not pinned by digest; "
-                                  "use <registry>/<repository>@sha256:<64 hex digits>, a tag-only reference is refused"
-                                  % (key, reference))
+            raise ValidationError("%s: no such image in the release manifest (known: %s)" % (what, ", ".join(sorted(images))))
+        if not parse_reference(reference, what)["digest"]:
+            raise ValidationError("%s: %r is not pinned by digest; write <registry>/<repository>@sha256:<64 hex digits>, "
+                                  "a tag-only reference is refused" % (what, reference))
         images[key] = reference
     return images
 
