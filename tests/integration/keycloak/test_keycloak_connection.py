@@ -10,7 +10,7 @@ import time
 import pytest
 
 import keycloak_support as ks
-from keycloak_faultproxy import SilentServer
+from keycloak_faultproxy import FaultProxy, SilentServer, make_tls_files
 
 REALM = "it-connection"
 
@@ -21,6 +21,12 @@ def kc():
     ks.delete_realm(server, REALM)
     yield server
     ks.delete_realm(server, REALM)
+
+
+@pytest.fixture(autouse=True)
+def fresh_realm(kc):
+    """Every test starts without the realm, so each one's "changed" is its own."""
+    ks.delete_realm(kc, REALM)
 
 
 @pytest.fixture
@@ -37,6 +43,30 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(kc, tmp_path_factory):
+    ca, cert, key = make_tls_files(tmp_path_factory.mktemp("tls"))
+    server = FaultProxy(kc.url, tls=(cert, key))
+    yield server, ca
+    server.close()
+
+
+def test_tls_is_verified_by_default_and_ca_path_trusts_an_internal_ca(kc, tls_proxy):
+    proxy, ca = tls_proxy
+    assert proxy.url.startswith("https://")
+    run = ks.run(kc, proxy.url, [realm("untrusted")], retries=0)
+    result = run.result("untrusted")
+    assert result["failed"] is True
+    assert result["error"] == "ApiConnectionError"
+    assert "CERTIFICATE_VERIFY_FAILED" in result["msg"] or "certificate verify failed" in result["msg"]
+    assert proxy.requests() == []  # the handshake failed: no request reached the proxy
+
+    run = ks.run(kc, proxy.url, [realm("trusted", display_name="Over TLS")], ca_path=ca)
+    assert ks.ok(run, "trusted")["changed"] is True
+    assert kc.realm(REALM)["displayName"] == "Over TLS"
+    assert [r.status for r in proxy.requests()][:3] == [200, 404, 201]  # token, realm not there yet, created
 
 
 def test_wrong_admin_password_is_a_clear_error(kc, proxy):
@@ -128,7 +158,7 @@ def test_revoked_token_is_refreshed_and_sent_on_the_retry(kc, proxy):
         ("POST", True, 200),   # first token
         ("GET", False, 401),   # the server has revoked it
         ("POST", True, 200),   # refresh
-        ("GET", False, 200),   # the same request again
+        ("GET", False, 404),   # the same request again, answered: the realm does not exist yet
     ]
     assert log[1].path == log[3].path
     assert log[1].authorization != log[3].authorization  # the new token was sent on the retry
@@ -141,7 +171,7 @@ def test_401_once_is_refreshed(kc, proxy):
     assert ks.ok(run, "expired")["changed"] is True
     log = proxy.requests()
     assert [(r.is_token_request, r.status, r.injected) for r in log[:4]] == [
-        (True, 200, False), (False, 401, True), (True, 200, False), (False, 200, False)]
+        (True, 200, False), (False, 401, True), (True, 200, False), (False, 404, False)]
     assert log[1].authorization != log[3].authorization
 
 
