@@ -22,6 +22,11 @@ description:
     unless O(recreate=true).
   - The DSL is parsed and checked before any request. Malformed YAML, a DSL without C(app), an unknown
     mode, a version written as a number or content above 10 MB fail without touching the server.
+  - O(src) may be a directory. Every file matching O(patterns) in it is then one app. All files are validated
+    first, then every app is compared with the server, and if any file cannot be applied (bad DSL, an app Dify
+    cannot overwrite, a pending version, two files for one app) all the problems are reported together and
+    nothing is changed. Only then are the apps that differ created or overwritten, in file name order. One
+    login and one app list serve the whole directory.
 version_added: 0.1.0
 author:
   - airgap.dify_platform maintainers
@@ -30,9 +35,16 @@ requirements:
 options:
   src:
     description:
-      - Path of the DSL file on the managed host.
+      - Path of the DSL file on the managed host, or of a directory of DSL files (see O(patterns)).
+      - A directory cannot be combined with O(name), O(app_id) or O(state=absent).
       - Mutually exclusive with O(content).
     type: path
+  patterns:
+    description:
+      - When O(src) is a directory, the shell patterns of the file names that are DSL files (not recursive).
+    type: list
+    elements: str
+    default: ["*.yml", "*.yaml"]
   content:
     description:
       - The DSL itself, as YAML text or as data.
@@ -147,22 +159,22 @@ EXAMPLES = r"""
 RETURN = r"""
 app_id:
   description: ID of the app (the new one after a create or a recreate).
-  returned: success
+  returned: when src is not a directory
   type: str
   sample: 0b5e3d4c-1f2a-4c1e-9d8b-3e2f1a0b9c8d
 name:
   description: Name of the app.
-  returned: success
+  returned: when src is not a directory
   type: str
   sample: support-bot
 mode:
   description: Mode of the app.
-  returned: success
+  returned: when src is not a directory
   type: str
   sample: advanced-chat
 operation:
   description: What was done, or would be done in check mode.
-  returned: success
+  returned: when src is not a directory
   type: str
   sample: overwrite
   choices: [none, create, overwrite, recreate, delete]
@@ -171,12 +183,12 @@ import_status:
     - Dify's status of the import, C(completed) or C(completed-with-warnings) (a pending import that was
       confirmed reports the status of the confirmation). In check mode, the status Dify would answer when
       it can be predicted.
-  returned: state is present
+  returned: state is present and src is not a directory
   type: str
   sample: completed
 import_warnings:
   description: Warnings Dify gave for the import, and a note when an older or a pending DSL version was imported.
-  returned: state is present
+  returned: state is present and src is not a directory
   type: list
   elements: dict
   sample:
@@ -186,18 +198,18 @@ import_warnings:
       details: {}
 differences:
   description: Where the normalised DSL differs from the app on the server (at most 50 paths).
-  returned: state is present
+  returned: state is present and src is not a directory
   type: list
   elements: str
   sample: ["workflow.graph.nodes[1].data.title"]
 dsl_version:
   description: DSL version of the file (C(0.1.0) when it has none, as Dify reads it).
-  returned: state is present
+  returned: state is present and src is not a directory
   type: str
   sample: 0.6.0
 server_dsl_version:
   description: DSL version the server speaks, when known (from its export or import answer).
-  returned: state is present
+  returned: state is present and src is not a directory
   type: str
   sample: 0.6.0
 backup_file:
@@ -210,6 +222,26 @@ replaced_app_id:
   returned: after a recreate
   type: str
   sample: 7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f
+apps:
+  description:
+    - One result per DSL file when O(src) is a directory, in file name order, with the keys described above
+      (O(state=present) ones) plus C(src), the file.
+  returned: when src is a directory
+  type: list
+  elements: dict
+  sample:
+    - src: /srv/dify-apps/support-bot-0b5e3d4c.yml
+      app_id: 0b5e3d4c-1f2a-4c1e-9d8b-3e2f1a0b9c8d
+      name: support-bot
+      mode: advanced-chat
+      operation: none
+      import_status: null
+      import_warnings: []
+      differences: []
+      dsl_version: 0.6.0
+      server_dsl_version: 0.6.0
+      backup_file: null
+      replaced_app_id: null
 request_count:
   description: HTTP requests sent to Dify, retries and logins included.
   returned: always
@@ -217,16 +249,20 @@ request_count:
   sample: 4
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.app_service import AppService
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.args import LOGIN_CONSTRAINTS, argument_spec
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.client import DifyClient
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.dsl import (
+    DEFAULT_PATTERNS,
     HAS_YAML,
     YAML_IMPORT_ERROR,
     dump_content,
     load_dsl,
+    load_dsl_directory,
     load_dsl_file,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
@@ -236,6 +272,7 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
             src=dict(type="path"),
+            patterns=dict(type="list", elements="str", default=list(DEFAULT_PATTERNS)),
             content=dict(type="raw"),
             name=dict(type="str"),
             app_id=dict(type="str"),
@@ -256,6 +293,8 @@ def main():
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     params = module.params
+    if params["src"] and os.path.isdir(params["src"]):
+        many(module)
     client = None
     try:
         doc = None
@@ -284,6 +323,32 @@ def main():
         result["diff"] = diff
     result["request_count"] = client.request_count
     module.exit_json(**result)
+
+
+def many(module):
+    """src is a directory: plan every file, then apply."""
+    params = module.params
+    for option in ("name", "app_id"):
+        if params[option]:
+            module.fail_json(msg="%s cannot be combined with a directory in src" % option)
+    if params["state"] != "present":
+        module.fail_json(msg="state=absent takes one app; src is a directory")
+    client = None
+    try:
+        docs = load_dsl_directory(params["src"], params["patterns"])
+        client = DifyClient.from_params(params)
+        service = AppService(client)
+        results, diffs = service.ensure_present_many(
+            docs, recreate=params["recreate"], allow_version_mismatch=params["allow_version_mismatch"],
+            backup_dir=params["backup_dir"], check_mode=module.check_mode, source=params["src"],
+        )
+    except PlatformError as exc:
+        module.fail_json(msg=str(exc), request_count=client.request_count if client else 0)
+    for warning in service.warnings:
+        module.warn(warning)
+    extra = {"diff": diffs} if module._diff and diffs else {}
+    module.exit_json(changed=any(r["changed"] for r in results), apps=results,
+                     request_count=client.request_count, **extra)
 
 
 if __name__ == "__main__":

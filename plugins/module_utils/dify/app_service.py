@@ -14,11 +14,6 @@ __metaclass__ = type
 import os
 import time
 
-try:
-    import yaml
-except ImportError:  # pragma: no cover - dsl.py reports the missing library
-    yaml = None
-
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.compare import (
     MAX_DIFFERENCES,
     differences,
@@ -29,10 +24,13 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.dsl impo
     FAILED,
     PENDING,
     WORKFLOW_MODES,
+    YAMLError,
+    safe_load,
     version_status,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import (
     AppLookupError,
+    BatchError,
     ExportError,
     ImportFailedError,
     OverwriteNotAllowedError,
@@ -49,7 +47,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.export_f
     write_file,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.normalize import normalize
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, ValidationError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, PlatformError, ValidationError
 
 # What an import over an existing app cannot change (_create_or_update_app leaves it alone).
 NOT_IMPORTABLE = ("app.use_icon_as_answer_icon",)
@@ -74,6 +72,7 @@ class AppService:
     def __init__(self, client):
         self.client = client
         self.warnings = []
+        self.server_dsl_version = None  # learnt from the first export (Dify writes its own version)
 
     # -- finding apps -----------------------------------------------------------------------
     def find(self, app_id=None, name=None, required=False):
@@ -95,8 +94,8 @@ class AppService:
     def _export_data(self, app, include_secret):
         text = self.client.export_app(app["id"], include_secret=include_secret, label=_label(app))
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            data = safe_load(text)
+        except YAMLError as exc:
             raise ExportError("the export of app %s is not YAML: %s" % (_label(app), exc))
         if not isinstance(data, dict):
             raise ExportError("the export of app %s is not a DSL mapping" % _label(app))
@@ -142,42 +141,44 @@ class AppService:
             })
         return warnings
 
-    def _backup(self, app, backup_dir, check_mode):
-        """Export ``app`` with its secrets into ``backup_dir`` (mode 0600); return the path."""
+    def _backup_path(self, app, backup_dir):
         directory = os.path.expanduser(backup_dir or DEFAULT_BACKUP_DIR)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        path = os.path.join(directory, "%s-%s-%s.yml" % (slugify(app.get("name")), short_id(app["id"]), stamp))
-        if check_mode:
-            return path
+        return os.path.join(directory, "%s-%s-%s.yml" % (slugify(app.get("name")), short_id(app["id"]), stamp))
+
+    def _backup(self, app, path):
+        """Export ``app`` with its secrets to ``path`` (mode 0600)."""
         text = self.client.export_app(app["id"], include_secret=True, label=_label(app))
         try:
-            ensure_directory(directory)
+            ensure_directory(os.path.dirname(path))
             write_file(path, text, mode=0o600)
         except (IOError, OSError) as exc:
             raise RecreateError("could not write the backup of app %s to %s: %s; nothing was changed"
                                 % (_label(app), path, exc))
         return path
 
-    def ensure_present(self, doc, app_id=None, name=None, recreate=False, allow_version_mismatch=False,
-                       backup_dir=None, check_mode=False):
-        """Make the app match ``doc``. Returns (result, diff)."""
+    def plan(self, doc, existing, name=None, recreate=False, allow_version_mismatch=False, backup_dir=None):
+        """Decide what ``doc`` needs, reading only. Returns a plan for :meth:`apply`.
+
+        Raises the error the real run would meet (an app Dify cannot overwrite, a pending
+        version that is not allowed) so that check mode tells the truth.
+        """
         target = name or doc.name
-        existing = self.find(app_id=app_id, name=target, required=bool(app_id))
         result = dict(
             changed=False, operation="none", app_id=None, name=target, mode=doc.mode,
             import_status=None, import_warnings=[], differences=[], backup_file=None,
             replaced_app_id=None, dsl_version=doc.version, server_dsl_version=None,
         )
+        plan = dict(doc=doc, name=name, existing=existing, result=result, warnings=[],
+                    allow_version_mismatch=allow_version_mismatch, backup_dir=backup_dir)
         if existing is None:
-            desired = normalize(doc.data, name=name)
             result.update(changed=True, operation="create")
-            diff = self._diff(None, desired, "(no app named %r)" % target, doc.source)
-            if not check_mode:
-                self._apply(result, self._import(doc, allow_version_mismatch, name=name))
-            return result, diff
+            plan["diff"] = self._diff(None, normalize(doc.data, name=name), "(no app named %r)" % target, doc.source)
+            return plan
 
         keep_secret = bool(doc.secret_variable_names())
         _text, current_raw = self._export_data(existing, include_secret=keep_secret)
+        self.server_dsl_version = current_raw.get("version") or self.server_dsl_version
         current = normalize(current_raw, keep_secret=keep_secret)
         desired = normalize(doc.data, current=current, keep_secret=keep_secret, name=name)
         found = differences(current, desired)
@@ -186,58 +187,128 @@ class AppService:
             app_id=existing["id"], mode=server_mode, server_dsl_version=current_raw.get("version"),
             differences=found[:MAX_DIFFERENCES],
         )
-        diff = self._diff(current, desired, "app %s on the server" % _label(existing), doc.source)
+        plan["diff"] = self._diff(current, desired, "app %s on the server" % _label(existing), doc.source)
         if not found:
-            return result, diff
+            return plan
 
         can_overwrite = server_mode in WORKFLOW_MODES and server_mode == doc.mode
         importable = [d for d in found if not d.startswith(NOT_IMPORTABLE)]
         if can_overwrite and importable:
-            action = "overwrite"
+            operation = "overwrite"
         elif recreate:
-            action = "recreate"
+            operation = "recreate"
         elif can_overwrite:
-            self.warnings.append(
+            plan["warnings"].append(
                 "app %s differs from %s only in %s, which a DSL import cannot change; nothing was changed. "
                 "Set recreate: true to apply it." % (_label(existing), doc.source, ", ".join(found))
             )
-            return result, diff
+            return plan
         else:
             raise OverwriteNotAllowedError(self._why_not_overwrite(existing, server_mode, doc, found))
 
         predicted = version_status(doc.version, current_raw.get("version") or doc.version)
         if predicted == PENDING and not allow_version_mismatch:
             raise PendingImportError(doc.source, doc.version, current_raw.get("version"))
-        result.update(changed=True, operation=action, import_status=predicted if check_mode else None)
-        if action == "overwrite":
-            self._warn_empty_secrets(doc, existing)
-        if check_mode:
-            if action == "recreate":
-                result["backup_file"] = self._backup(existing, backup_dir, check_mode=True)
-            return result, diff
+        result.update(changed=True, operation=operation, import_status=predicted)
+        if operation == "overwrite":
+            plan["warnings"].extend(self._empty_secrets(doc, existing))
+        if operation == "recreate":
+            result["backup_file"] = self._backup_path(existing, backup_dir)
+        return plan
 
-        if action == "overwrite":
-            self._apply(result, self._import(doc, allow_version_mismatch, app_id=existing["id"], name=name))
-            return result, diff
+    def apply(self, plan):
+        """Carry out a plan made by :meth:`plan`; returns its result."""
+        result, doc, existing = plan["result"], plan["doc"], plan["existing"]
+        allow, name = plan["allow_version_mismatch"], plan["name"]
+        operation = result["operation"]
+        if operation == "create":
+            self._apply(result, self._import(doc, allow, name=name))
+        elif operation == "overwrite":
+            self._apply(result, self._import(doc, allow, app_id=existing["id"], name=name))
+        elif operation == "recreate":
+            self._backup(existing, result["backup_file"])
+            # Import first, delete second: if Dify refuses the new DSL, the old app is still there.
+            try:
+                response = self._import(doc, allow, name=name)
+            except ApiError as exc:
+                raise RecreateError("%s. The app %s was not deleted; its backup is %s"
+                                    % (exc, _label(existing), result["backup_file"]))
+            self._apply(result, response)
+            try:
+                self.client.delete_app(existing["id"])
+            except ApiError as exc:
+                raise RecreateError(
+                    "the DSL was imported as the new app %s, but the old app %s could not be deleted: %s. Two "
+                    "apps are now named %r; delete the old one by hand. Its backup is %s"
+                    % (response.get("app_id"), existing["id"], exc, result["name"], result["backup_file"])
+                )
+            result["replaced_app_id"] = existing["id"]
+        return result
 
-        result["backup_file"] = self._backup(existing, backup_dir, check_mode=False)
-        # Import first, delete second: if Dify refuses the new DSL, the old app is still there.
-        try:
-            response = self._import(doc, allow_version_mismatch, name=name)
-        except ApiError as exc:
-            raise RecreateError("%s. The app %s was not deleted; its backup is %s"
-                                % (exc, _label(existing), result["backup_file"]))
-        self._apply(result, response)
-        try:
-            self.client.delete_app(existing["id"])
-        except ApiError as exc:
-            raise RecreateError(
-                "the DSL was imported as the new app %s, but the old app %s could not be deleted: %s. Two "
-                "apps are now named %r; delete the old one by hand. Its backup is %s"
-                % (response.get("app_id"), existing["id"], exc, target, result["backup_file"])
-            )
-        result["replaced_app_id"] = existing["id"]
-        return result, diff
+    def ensure_present(self, doc, app_id=None, name=None, recreate=False, allow_version_mismatch=False,
+                       backup_dir=None, check_mode=False):
+        """Make one app match ``doc``. Returns (result, diff)."""
+        existing = self.find(app_id=app_id, name=name or doc.name, required=bool(app_id))
+        plan = self.plan(doc, existing, name=name, recreate=recreate,
+                         allow_version_mismatch=allow_version_mismatch, backup_dir=backup_dir)
+        self.warnings.extend(plan["warnings"])
+        if check_mode or not plan["result"]["changed"]:
+            return plan["result"], plan["diff"]
+        plan["result"]["import_status"] = None
+        return self.apply(plan), plan["diff"]
+
+    def ensure_present_many(self, docs, recreate=False, allow_version_mismatch=False, backup_dir=None,
+                            check_mode=False, source=None):
+        """Make every app match its DSL: plan them all, report every problem together, then apply.
+
+        Returns (results, diffs); nothing is changed when any DSL cannot be applied.
+        """
+        by_name = {}
+        for app in self.client.list_apps():
+            by_name.setdefault(app.get("name"), []).append(app)
+        claimed = {}
+        plans, problems = [], []
+        for doc in docs:
+            try:
+                if doc.name in claimed:
+                    raise AppLookupError("declares app %r, as %s does" % (doc.name, claimed[doc.name]))
+                claimed[doc.name] = doc.source
+                matches = by_name.get(doc.name, [])
+                if len(matches) > 1:
+                    raise AppLookupError("%d apps are named %r (ids %s); import this file on its own with app_id"
+                                         % (len(matches), doc.name, ", ".join(sorted(a["id"] for a in matches))))
+                plans.append(self.plan(doc, matches[0] if matches else None, recreate=recreate,
+                                       allow_version_mismatch=allow_version_mismatch, backup_dir=backup_dir))
+            except PlatformError as exc:
+                text = str(exc)
+                problems.append(text if text.startswith(doc.source) else "%s: %s" % (doc.source, text))
+        # A new app's import is pending when its DSL version needs confirmation; the server's
+        # version is known once any existing app was exported above.
+        server_version = self.server_dsl_version
+        if server_version and not allow_version_mismatch:
+            for plan in plans:
+                doc = plan["doc"]
+                if plan["result"]["operation"] == "create" and version_status(doc.version, server_version) == PENDING:
+                    problems.append(str(PendingImportError(doc.source, doc.version, server_version)))
+        if problems:
+            raise BatchError("%d of %d DSL file(s)%s cannot be applied; nothing was changed:\n- %s"
+                             % (len(problems), len(docs), " in %s" % source if source else "", "\n- ".join(problems)))
+        for plan in plans:
+            self.warnings.extend(plan["warnings"])
+        results = []
+        for plan in plans:
+            plan["result"]["src"] = plan["doc"].source
+            if not check_mode and plan["result"]["changed"]:
+                plan["result"]["import_status"] = None
+                try:
+                    self.apply(plan)
+                except PlatformError as exc:
+                    done = ["%s (%s)" % (r["src"], r["operation"]) for r in results if r["changed"]]
+                    raise BatchError("%s: %s. Applied before it: %s; not tried after it: %d file(s)"
+                                     % (plan["doc"].source, exc, ", ".join(done) or "none",
+                                        len(plans) - len(results) - 1))
+            results.append(plan["result"])
+        return results, [plan["diff"] for plan in plans if plan["result"]["changed"]]
 
     def _apply(self, result, response):
         result.update(
@@ -248,15 +319,15 @@ class AppService:
             server_dsl_version=response.get("current_dsl_version") or result["server_dsl_version"],
         )
 
-    def _warn_empty_secrets(self, doc, existing):
+    @staticmethod
+    def _empty_secrets(doc, existing):
         workflow = doc.data.get("workflow") or {}
         empty = [v.get("name") for v in workflow.get("environment_variables") or []
                  if isinstance(v, dict) and v.get("value_type") == "secret" and v.get("value") in (None, "")]
-        if empty:
-            self.warnings.append(
-                "%s has no value for the secret environment variable(s) %s; the import over app %s sets "
-                "them empty. Export with include_secret to keep them." % (doc.source, ", ".join(empty), _label(existing))
-            )
+        if not empty:
+            return []
+        return ["%s has no value for the secret environment variable(s) %s; the import over app %s sets "
+                "them empty. Export with include_secret to keep them." % (doc.source, ", ".join(empty), _label(existing))]
 
     @staticmethod
     def _why_not_overwrite(existing, server_mode, doc, found):
@@ -292,8 +363,10 @@ class AppService:
                       mode=existing.get("mode"))
         diff = {"before": "app %s (mode %s)\n" % (_label(existing), existing.get("mode")), "after": ""}
         if backup_dir:
-            result["backup_file"] = self._backup(existing, backup_dir, check_mode)
+            result["backup_file"] = self._backup_path(existing, backup_dir)
         if not check_mode:
+            if backup_dir:
+                self._backup(existing, result["backup_file"])
             self.client.delete_app(existing["id"])
         return result, diff
 

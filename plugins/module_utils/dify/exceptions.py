@@ -12,6 +12,7 @@ import json
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
     ApiError,
     AuthenticationError,
+    PlatformError,
     ValidationError,
 )
 
@@ -96,3 +97,7 @@ class ExportError(ApiError):
 
 class RecreateError(ApiError):
     """A recreate stopped half-way; the message says what exists and where the backup is."""
+
+
+class BatchError(PlatformError):
+    """Several DSL files at once: every problem found, listed together."""

@@ -327,3 +327,46 @@ def test_unreachable_server_fails_clearly(dify):
     dify.stop()
     out = run(dify, [task("dify_app", src=WORKFLOW)], retries=1)
     assert "cannot reach" in out.result("t")["msg"]
+
+
+def test_a_directory_is_planned_whole_then_applied(dify, tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    for name in ("echo-workflow.yml", "echo-chat.yml", "basic_chatflow.yml"):
+        (apps / name).write_text((SOURCES / name).read_text())
+    (apps / "README.md").write_text("not a DSL")
+    first = run(dify, [task("dify_app", src=str(apps))]).result("t")
+    assert first["changed"] is True, first
+    assert [(os.path.basename(r["src"]), r["operation"]) for r in first["apps"]] == [
+        ("basic_chatflow.yml", "create"), ("echo-chat.yml", "create"), ("echo-workflow.yml", "create")]
+    assert first["request_count"] == 1 + 1 + 3  # login, one list, three imports
+
+    dify.reset_counters()
+    again = run(dify, [task("dify_app", src=str(apps))]).result("t")
+    assert again["changed"] is False and {r["operation"] for r in again["apps"]} == {"none"}
+    assert again["request_count"] == 1 + 1 + 3  # login, one list, three exports
+    assert dify.write_requests() == []
+
+
+def test_a_directory_with_any_problem_changes_nothing(dify, tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    dify.seed(CHAT_DSL)
+    (apps / "a-new.yml").write_text((SOURCES / "echo-chat.yml").read_text())
+    (apps / "b-chat.yml").write_text(CHAT_DSL.replace("You answer questions", "You answer briefly"))
+    (apps / "c-twin.yml").write_text((SOURCES / "echo-chat.yml").read_text())
+    (apps / "d-newer.yml").write_text(open(WORKFLOW).read().replace("version: 0.6.0", "version: 0.7.0"))
+    out = run(dify, [task("dify_app", src=str(apps))], check=True)
+    msg = out.result("t")["msg"]
+    assert msg.startswith("3 of 4 DSL file(s) in %s cannot be applied; nothing was changed" % apps), msg
+    assert "b-chat.yml (mode chat) differs" in msg or "b-chat.yml" in msg.split("\n")[1]
+    assert "c-twin.yml: declares app 'echo-bot', as %s does" % (apps / "a-new.yml") in msg
+    # The server's DSL version is known from the export of the chat app.
+    assert "d-newer.yml has DSL version 0.7.0 but this Dify speaks DSL version 0.6.0" in msg
+
+    same = run(dify, [task("dify_app", src=str(apps))]).result("t")
+    assert same["msg"] == msg
+    assert dify.write_requests() == [] and not dify.apps_named("echo-bot")
+
+    refused = run(dify, [task("dify_app", src=str(apps), name="x", title="name")]).result("name")
+    assert "cannot be combined with a directory" in refused["msg"]

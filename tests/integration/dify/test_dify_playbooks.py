@@ -62,7 +62,7 @@ def test_bad_files_are_reported_together_before_any_change(dify, tmp_path):
     failure = [r for r in out.results if r.get("failed")]
     assert len(failure) == 1
     msg = failure[0]["msg"]
-    assert msg.startswith("3 of 4 DSL file(s) cannot be applied; nothing was changed")
+    assert msg.startswith("3 of 4 DSL file(s) in %s cannot be applied; nothing was changed" % apps)
     for name, problem in (("broken.yml", "is not valid YAML"), ("no-app.yml", "has no `app` section"),
                           ("bad-mode.yaml", "'chatbot' is not a Dify app mode")):
         [line] = [line for line in msg.splitlines() if line.startswith("- %s: " % (apps / name))]
