@@ -177,7 +177,7 @@ def main():
             params["dest"], names=params["names"], modes=params["modes"], app_ids=params["app_ids"],
             include_secret=params["include_secret"], prune=params["prune"], check_mode=module.check_mode,
         )
-    except (PlatformError, IOError, OSError) as exc:
+    except (PlatformError, OSError) as exc:
         module.fail_json(msg=str(exc), request_count=client.request_count if client else 0)
     result["request_count"] = client.request_count
     module.exit_json(**result)

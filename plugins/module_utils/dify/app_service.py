@@ -96,7 +96,7 @@ class AppService:
         try:
             data = safe_load(text)
         except YAMLError as exc:
-            raise ExportError("the export of app %s is not YAML: %s" % (_label(app), exc))
+            raise ExportError("the export of app %s is not YAML: %s" % (_label(app), exc)) from exc
         if not isinstance(data, dict):
             raise ExportError("the export of app %s is not a DSL mapping" % _label(app))
         return text, data
@@ -152,9 +152,9 @@ class AppService:
         try:
             ensure_directory(os.path.dirname(path))
             write_file(path, text, mode=0o600)
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             raise RecreateError("could not write the backup of app %s to %s: %s; nothing was changed"
-                                % (_label(app), path, exc))
+                                % (_label(app), path, exc)) from exc
         return path
 
     def plan(self, doc, existing, name=None, recreate=False, allow_version_mismatch=False, backup_dir=None):
@@ -232,7 +232,7 @@ class AppService:
                 response = self._import(doc, allow, name=name)
             except ApiError as exc:
                 raise RecreateError("%s. The app %s was not deleted; its backup is %s"
-                                    % (exc, _label(existing), result["backup_file"]))
+                                    % (exc, _label(existing), result["backup_file"])) from exc
             self._apply(result, response)
             try:
                 self.client.delete_app(existing["id"])
@@ -241,7 +241,7 @@ class AppService:
                     "the DSL was imported as the new app %s, but the old app %s could not be deleted: %s. Two "
                     "apps are now named %r; delete the old one by hand. Its backup is %s"
                     % (response.get("app_id"), existing["id"], exc, result["name"], result["backup_file"])
-                )
+                ) from exc
             result["replaced_app_id"] = existing["id"]
         return result
 
@@ -306,7 +306,7 @@ class AppService:
                     done = ["%s (%s)" % (r["src"], r["operation"]) for r in results if r["changed"]]
                     raise BatchError("%s: %s. Applied before it: %s; not tried after it: %d file(s)"
                                      % (plan["doc"].source, exc, ", ".join(done) or "none",
-                                        len(plans) - len(results) - 1))
+                                        len(plans) - len(results) - 1)) from exc
             results.append(plan["result"])
         return results, [plan["diff"] for plan in plans if plan["result"]["changed"]]
 
@@ -420,10 +420,8 @@ class AppService:
         files = []
         for file_name, content, app in planned:
             path = os.path.join(dest, file_name)
-            if created and check_mode:
-                written = True
-            else:
-                written = write_file(path, content, mode=mode, check_mode=check_mode)
+            # In check mode a directory that does not exist yet holds no file to compare with.
+            written = True if created and check_mode else write_file(path, content, mode=mode, check_mode=check_mode)
             files.append(dict(path=path, app_id=app["id"], name=app.get("name"), mode=app.get("mode"),
                               changed=bool(written)))
             changed = changed or bool(written)

@@ -97,7 +97,7 @@ class DifyClient:
         except AuthenticationError as exc:
             if isinstance(exc, LoginError) or exc.status != 401:
                 raise  # 403: logged in, but the account may not do this
-            raise LoginError(exc.status, exc.url, exc.body, self.auth.describe() if self.auth else "anonymous")
+            raise LoginError(exc.status, exc.url, exc.body, self.auth.describe() if self.auth else "anonymous") from exc
 
     # -- first-run setup (no login) -------------------------------------------------------
     def setup_status(self):
@@ -155,8 +155,8 @@ class DifyClient:
                     "Dify answered HTTP %s to the export of app %s, also after %d attempt(s): %s. Dify answers "
                     "500 when the app has no draft workflow or when a workflow_id is unknown; the Dify API "
                     "log has the traceback." % (exc.status, label, self.http.retry.attempts, error_summary(exc.body))
-                )
-            raise ExportError("the export of app %s failed: %s" % (label, exc))
+                ) from exc
+            raise ExportError("the export of app %s failed: %s" % (label, exc)) from exc
         if response.status == 400:
             summary = error_summary(response.body)
             if "plugin daemon" in summary.lower():

@@ -235,8 +235,8 @@ def load_dsl_file(path):
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
-    except (IOError, OSError) as exc:
-        raise DslError(path, "cannot be read: %s" % exc)
+    except OSError as exc:
+        raise DslError(path, "cannot be read: %s" % exc) from exc
     return load_dsl(raw, source=path)
 
 

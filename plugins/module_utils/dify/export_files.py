@@ -74,7 +74,7 @@ def _current(path):
     try:
         with open(path, "rb") as handle:
             return handle.read(), stat.S_IMODE(os.stat(path).st_mode)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         if exc.errno == errno.ENOENT:
             return None, None
         raise

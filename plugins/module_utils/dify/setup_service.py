@@ -48,9 +48,8 @@ class SetupService:
         if check_mode:
             return result
 
-        if init_password:
-            if self.client.init_status().get("status") != "finished":
-                self.client.init_validate(init_password)
+        if init_password and self.client.init_status().get("status") != "finished":
+            self.client.init_validate(init_password)
         response = self.client.setup(email, name, password, language=language)
         code = response.status
         try:

@@ -70,8 +70,8 @@ def _unauthorized(message="Invalid token."):
 class FakeDifyConsole:
     """Start with :meth:`start` (or as a context manager); ``url`` is the base URL to give the modules."""
 
-    def __init__(self, email="admin@example.com", password="Adm1nPassw0rd", name="Admin", setup_done=True,
-                 init_password=None, admin_api_key=None, current_dsl_version="0.6.0", tls=None,
+    def __init__(self, email="admin@example.com", password="Adm1nPassw0rd",  # noqa: S107 - a test account
+                 name="Admin", setup_done=True, init_password=None, admin_api_key=None, current_dsl_version="0.6.0", tls=None,
                  access_token_max_uses=None):
         self.tenant_id = str(uuid.uuid4())
         self.account_id = str(uuid.uuid4())
@@ -344,7 +344,7 @@ class FakeDifyConsole:
             page = int(query.get("page", "1"))
             limit = int(query.get("limit", "20"))
         except ValueError:
-            raise HttpError(400, "invalid_param", "page and limit must be integers")
+            raise HttpError(400, "invalid_param", "page and limit must be integers") from None
         if not 1 <= page <= 99999 or not 1 <= limit <= 100:
             raise HttpError(400, "invalid_param", "page must be 1..99999 and limit 1..100")
         mode = query.get("mode", "all")
@@ -390,10 +390,10 @@ class FakeDifyConsole:
         try:
             return 200, {"data": self.service.export(app, include_secret, query.get("workflow_id"))}
         except PluginDaemonDown as exc:
-            raise HttpError(400, "invalid_param", str(exc))
+            raise HttpError(400, "invalid_param", str(exc)) from exc
         except (WorkflowNotFound, ValueError):
             raise HttpError(500, "internal_server_error", "The server encountered an internal error and was "
-                            "unable to complete your request.")
+                            "unable to complete your request.") from None
 
     def post_import(self, req):
         self.setup_required()
@@ -402,7 +402,7 @@ class FakeDifyConsole:
         try:
             result = self.service.import_app(body)
         except ValueError as exc:
-            raise HttpError(400, "invalid_param", str(exc))
+            raise HttpError(400, "invalid_param", str(exc)) from exc
         status = {"failed": 400, "pending": 202}.get(result["status"], 200)
         return status, result
 
@@ -450,7 +450,7 @@ class _Request:
             return json.loads(self.body)
         except ValueError:
             raise HttpError(400, "bad_request", "The browser (or proxy) sent a request that this server could "
-                            "not understand.")
+                            "not understand.") from None
 
 
 def _handler_for(fake):

@@ -115,7 +115,7 @@ def tls_files(tmp_path_factory):
     ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
 
     def openssl(*args):
-        subprocess.run(("openssl",) + args, check=True, capture_output=True)
+        subprocess.run(("openssl", *args), check=True, capture_output=True)
 
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
             "-keyout", str(ca_key), "-out", str(ca_crt))

@@ -2,26 +2,29 @@
 
 import os
 import stat
+from pathlib import Path
 
 import yaml
 
-from dify_support import (  # noqa: F401  (dify is a fixture)
+from dify_support import (
     CHAT_DSL,
     EMAIL,
     EXPORTS,
     PASSWORD,
     SOURCES,
-    dify,
     run,
     task,
 )
 
 WORKFLOW = str(SOURCES / "echo-workflow.yml")
 
+pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+
 
 def edited(tmp_path, source, edit, name="edited.yml"):
-    data = yaml.safe_load(open(str(source)).read()) if not isinstance(source, str) or os.path.exists(source) \
-        else yaml.safe_load(source)
+    """Write ``source`` (a DSL file path or DSL text) as changed by ``edit``; return the new file's path."""
+    text = source if "\n" in source else Path(source).read_text()
+    data = yaml.safe_load(text)
     edit(data)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
@@ -62,7 +65,7 @@ def test_a_source_and_its_dify_export_are_the_same_app(dify):
 
 
 def test_overwrite_in_place_keeps_the_app_id(dify, tmp_path):
-    app = dify.seed(open(WORKFLOW).read())
+    app = dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, retitle)
     out = run(dify, [task("dify_app", src=path), task("dify_app", title="again", src=path)])
     result = out.result("t")
@@ -74,7 +77,7 @@ def test_overwrite_in_place_keeps_the_app_id(dify, tmp_path):
 
 
 def test_check_mode_sends_no_write_and_diff_tells_the_truth(dify, tmp_path):
-    app = dify.seed(open(WORKFLOW).read())
+    app = dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, retitle)
     new = str(SOURCES / "echo-chat.yml")
     out = run(dify, [task("dify_app", title="overwrite", src=path), task("dify_app", title="create", src=new)],
@@ -118,7 +121,7 @@ def test_recreate_backs_up_imports_then_deletes(dify, tmp_path):
     assert old.id not in dify.service.apps
     backup = result["backup_file"]
     assert backup.startswith(str(backups)) and stat.S_IMODE(os.stat(backup).st_mode) == 0o600
-    saved = yaml.safe_load(open(backup).read())
+    saved = yaml.safe_load(Path(backup).read_text())
     assert saved["model_config"]["pre_prompt"] == "You answer questions about the product."
     assert out.result("again")["changed"] is False
     assert len(os.listdir(str(backups))) == 1
@@ -136,7 +139,7 @@ def test_recreate_keeps_the_old_app_when_dify_refuses_the_new_dsl(dify, tmp_path
 
 
 def test_mode_change_needs_recreate(dify, tmp_path):
-    dify.seed(open(WORKFLOW).read())
+    dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, lambda d: d["app"].update(mode="advanced-chat"))
     out = run(dify, [task("dify_app", src=path)])
     result = out.result("t")
@@ -167,7 +170,7 @@ def test_pending_import_is_confirmed_when_allowed(dify, tmp_path):
 
 
 def test_pending_is_predicted_for_an_existing_app_even_in_check_mode(dify, tmp_path):
-    dify.seed(open(WORKFLOW).read())
+    dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, lambda d: (d.update(version="1.0.0"), retitle(d)))
     out = run(dify, [task("dify_app", src=path)], check=True)
     result = out.result("t")
@@ -195,7 +198,7 @@ def test_bad_files_fail_before_any_request(dify, tmp_path):
         tasks.append(task("dify_app", title=name, src=str(tmp_path / name)))
     tasks.append(task("dify_app", title="content", content={"kind": "app"}))
     out = run(dify, tasks)
-    messages = {name: out.result(name)["msg"] for name in list(files) + ["content"]}
+    messages = {name: out.result(name)["msg"] for name in [*files, "content"]}
     assert "is not valid YAML" in messages["malformed.yml"]
     assert "has no `app` section" in messages["no-app.yml"]
     assert "'chatbot' is not a Dify app mode" in messages["bad-mode.yml"]
@@ -205,7 +208,7 @@ def test_bad_files_fail_before_any_request(dify, tmp_path):
 
 
 def test_content_as_text_and_name_override(dify):
-    text = open(WORKFLOW).read()
+    text = Path(WORKFLOW).read_text()
     out = run(dify, [
         task("dify_app", title="first", content=text, name="copy-a"),
     ])
@@ -217,7 +220,7 @@ def test_content_as_text_and_name_override(dify):
 
 
 def test_match_by_app_id(dify, tmp_path):
-    app = dify.seed(open(WORKFLOW).read())
+    app = dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, lambda d: d["app"].update(name="renamed"))
     out = run(dify, [task("dify_app", src=path, app_id=app.id),
                      task("dify_app", title="missing", src=path, app_id="00000000-0000-0000-0000-000000000000")])
@@ -226,14 +229,14 @@ def test_match_by_app_id(dify, tmp_path):
 
 
 def test_two_apps_with_one_name_is_an_error(dify):
-    first, second = dify.seed(open(WORKFLOW).read()), dify.seed(open(WORKFLOW).read())
+    first, second = dify.seed(Path(WORKFLOW).read_text()), dify.seed(Path(WORKFLOW).read_text())
     out = run(dify, [task("dify_app", src=WORKFLOW)])
     msg = out.result("t")["msg"]
     assert "2 apps are named 'basic_auto_test'" in msg and first.id in msg and second.id in msg
 
 
 def test_icon_as_answer_icon_cannot_be_imported(dify, tmp_path):
-    dify.seed(open(WORKFLOW).read())
+    dify.seed(Path(WORKFLOW).read_text())
     path = edited(tmp_path, WORKFLOW, lambda d: d["app"].update(use_icon_as_answer_icon=True))
     out = run(dify, [task("dify_app", src=path)])
     result = out.result("t")
@@ -266,7 +269,7 @@ def test_secret_variables_compare_by_value_and_never_show(dify, tmp_path):
 
 
 def test_state_absent(dify, tmp_path):
-    app = dify.seed(open(WORKFLOW).read())
+    app = dify.seed(Path(WORKFLOW).read_text())
     check = run(dify, [task("dify_app", name="basic_auto_test", state="absent")], check=True)
     assert check.result("t")["changed"] is True and app.id in dify.service.apps
     assert dify.write_requests() == []
@@ -301,7 +304,7 @@ def test_expired_access_token_is_refreshed(dify):
 
 
 def test_retries_are_bounded_and_only_for_5xx_and_connection_errors(dify):
-    app = dify.seed(open(WORKFLOW).read())
+    app = dify.seed(Path(WORKFLOW).read_text())
     dify.inject("GET", r"/apps$", 503, times=2)
     dify.inject("GET", r"/export$", None, times=1)  # connection dropped
     ok = run(dify, [task("dify_app", src=WORKFLOW)], retries=3)
@@ -355,7 +358,7 @@ def test_a_directory_with_any_problem_changes_nothing(dify, tmp_path):
     (apps / "a-new.yml").write_text((SOURCES / "echo-chat.yml").read_text())
     (apps / "b-chat.yml").write_text(CHAT_DSL.replace("You answer questions", "You answer briefly"))
     (apps / "c-twin.yml").write_text((SOURCES / "echo-chat.yml").read_text())
-    (apps / "d-newer.yml").write_text(open(WORKFLOW).read().replace("version: 0.6.0", "version: 0.7.0"))
+    (apps / "d-newer.yml").write_text(Path(WORKFLOW).read_text().replace("version: 0.6.0", "version: 0.7.0"))
     out = run(dify, [task("dify_app", src=str(apps))], check=True)
     msg = out.result("t")["msg"]
     assert msg.startswith("3 of 4 DSL file(s) in %s cannot be applied; nothing was changed" % apps), msg

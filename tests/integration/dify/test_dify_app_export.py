@@ -1,21 +1,22 @@
 """dify_app_export, dify_app_info and dify_setup against the fake console."""
 
 import os
+from pathlib import Path
 import stat
 
 import yaml
 
-from dify_support import (  # noqa: F401  (dify, tls_files are fixtures)
+from dify_support import (
     CHAT_DSL,
     EMAIL,
     PASSWORD,
     SOURCES,
-    dify,
     run,
     task,
-    tls_files,
 )
 from fakes.dify_console import FakeDifyConsole
+
+pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
 
 
 def seed_all(fake):
@@ -24,7 +25,7 @@ def seed_all(fake):
 
 
 def snapshot(directory):
-    return {name: (open(os.path.join(directory, name), "rb").read(), os.stat(os.path.join(directory, name)).st_mtime_ns)
+    return {name: (Path(os.path.join(directory, name), "rb").read_text(), os.stat(os.path.join(directory, name)).st_mtime_ns)
             for name in sorted(os.listdir(directory))}
 
 
@@ -37,10 +38,10 @@ def test_export_is_stable_and_restorable(dify, tmp_path):
     assert names == sorted("%s-%s.yml" % (slug, app.id.replace("-", "")[:8]) for slug, app in zip(
         ["basic-auto-test", "echo-bot", "basic-chatflow", "faq-chat"], apps))
     for entry in first["files"]:
-        on_disk = yaml.safe_load(open(entry["path"]).read())
+        on_disk = yaml.safe_load(Path(entry["path"]).read_text())
         assert on_disk == yaml.safe_load(dify.export_text(entry["app_id"]))
         assert stat.S_IMODE(os.stat(entry["path"]).st_mode) == 0o644
-    lines = open(first["files"][0]["path"]).read().splitlines()
+    lines = Path(first["files"][0]["path"]).read_text().splitlines()
     nested = [(a, b) for a, b in zip(lines, lines[1:]) if a.endswith(":") and b.lstrip().startswith("- ")]
     assert nested and all(len(b) - len(b.lstrip()) > len(a) - len(a.lstrip()) for a, b in nested)
     before = snapshot(dest)
@@ -95,8 +96,8 @@ def test_secrets_only_when_asked(dify, tmp_path):
         task("dify_app_export", title="secret", dest=str(tmp_path / "secret"), include_secret=True),
     ])
     plain, secret = out.result("plain")["files"][0]["path"], out.result("secret")["files"][0]["path"]
-    assert "sk-hidden-42" not in open(plain).read()
-    assert "sk-hidden-42" in open(secret).read()
+    assert "sk-hidden-42" not in Path(plain).read_text()
+    assert "sk-hidden-42" in Path(secret).read_text()
     assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
     assert "sk-hidden-42" not in out.stdout + out.stderr
 

@@ -9,9 +9,11 @@ from http.cookiejar import CookieJar
 import pytest
 import yaml
 
-from dify_support import CHAT_DSL, EMAIL, EXPORTS, PASSWORD, SOURCES, dify  # noqa: F401  (dify is a fixture)
+from dify_support import CHAT_DSL, EMAIL, EXPORTS, PASSWORD, SOURCES
 
 API = "/console/api"
+
+pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
 
 
 class Session:
@@ -25,7 +27,7 @@ class Session:
 
     def call(self, method, path, body=None, headers=None, csrf=True):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.fake.url + API + path, data=data, method=method)
+        request = urllib.request.Request(self.fake.url + API + path, data=data, method=method)  # noqa: S310 - http://127.0.0.1
         request.add_header("Content-Type", "application/json")
         if csrf and self.csrf():
             request.add_header("X-CSRF-Token", self.csrf())

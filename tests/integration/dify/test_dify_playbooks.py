@@ -2,19 +2,21 @@
 
 import os
 import shutil
+from pathlib import Path
 
-from dify_support import (  # noqa: F401  (dify is a fixture)
+from dify_support import (
     CHAT_DSL,
     PASSWORD,
     SOURCES,
-    dify,
     role_vars,
     run_playbook,
 )
 
+pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+
 
 def files(directory):
-    return {name: open(os.path.join(directory, name), "rb").read() for name in sorted(os.listdir(directory))}
+    return {path.name: path.read_bytes() for path in sorted(Path(directory).iterdir())}
 
 
 def test_backup_then_restore_into_an_empty_dify(dify, tmp_path):
