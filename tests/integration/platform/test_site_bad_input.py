@@ -1,0 +1,71 @@
+"""Bad input to site.yml fails in the preflight, naming the variable, before any change.
+
+The kubeconfig points at a file that does not exist: had any task reached the
+cluster, the run would fail there with a connection error instead of the
+preflight's message, so these tests also prove nothing was applied.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import COLLECTIONS_ROOT, REPO
+
+PLAYBOOK = REPO / "playbooks" / "site.yml"
+LOCAL_VARS = yaml.safe_load((REPO / "inventories" / "local" / "group_vars" / "dify_platform.yml").read_text())
+DIGEST = "sha256:" + "cd" * 32
+
+
+def run_site(tmp_path, overrides, drop=()):
+    variables = {k: v for k, v in LOCAL_VARS.items() if k not in drop and not str(v).startswith("{{")}
+    variables.update(overrides)
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"dify_platform": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}, "vars": variables}}))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1",
+               K8S_AUTH_KUBECONFIG=str(tmp_path / "no-such-kubeconfig"), ANSIBLE_LOCALHOST_WARNING="false")
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK)],
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def assert_failed_in_preflight(rc, output, variable):
+    assert rc != 0, output
+    assert variable in output, output
+    assert "Wave -1" not in output.split("fatal:")[0], "a wave started before the preflight failed:\n" + output
+    assert "no-such-kubeconfig" not in output, output
+
+
+def test_missing_registry(tmp_path):
+    rc, output = run_site(tmp_path, {}, drop=("dify_platform_registry",))
+    assert_failed_in_preflight(rc, output, "dify_platform_registry")
+
+
+def test_invalid_domain(tmp_path):
+    rc, output = run_site(tmp_path, {"dify_platform_domain": "apps..example_internal"})
+    assert_failed_in_preflight(rc, output, "dify_platform_domain")
+
+
+def test_unknown_postgres_api_group(tmp_path):
+    rc, output = run_site(tmp_path, {"postgres_api_group": "postgresql.example.com"})
+    assert_failed_in_preflight(rc, output, "postgres_api_group")
+
+
+@pytest.mark.parametrize("reference", ["harbor.local.dify-platform.test/dify-platform/library/redis:8.10.2",
+                                       "harbor.local.dify-platform.test/dify-platform/library/redis"])
+def test_tag_only_image(tmp_path, reference):
+    rc, output = run_site(tmp_path, {"dify_platform_image_overrides": {"redis": reference}})
+    assert_failed_in_preflight(rc, output, "dify_platform_image_overrides.redis")
+    assert "tag-only reference is refused" in output
+
+
+def test_a_digest_pinned_override_passes_the_preflight(tmp_path):
+    """The same run with a good override gets past the preflight and fails only at the (missing) cluster."""
+    rc, output = run_site(tmp_path, {"dify_platform_image_overrides": {
+        "redis": "harbor.local.dify-platform.test/dify-platform/library/redis@" + DIGEST}})
+    assert rc != 0
+    assert "Wave -1" in output or "wave -1" in output, output
