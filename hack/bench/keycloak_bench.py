@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark airgap.dify_platform.keycloak_client against community.general.keycloak_client.
 
 Against a real Keycloak (started as the integration tests start it, or the one
@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "integration" / "keycloak"))
 
-import conftest  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position  (links the collection)
+# Importing conftest links the repo as ansible_collections/airgap/dify_platform in the cache.
+import conftest  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position
 from helpers.playbook import run_tasks  # noqa: E402  pylint: disable=wrong-import-position
 from keycloak_faultproxy import FaultProxy  # noqa: E402  pylint: disable=wrong-import-position
 from keycloak_server import KEYCLOAK_VERSION, get_server  # noqa: E402  pylint: disable=wrong-import-position

@@ -254,11 +254,12 @@ def test_scopes_and_mappers_converge(kc, proxy):
                      "protocolMapper": "oidc-hardcoded-claim-mapper",
                      "config": {"claim.name": "x", "claim.value": "y"}})[0]
     assert status == 201
-    moved = ks.merged(options, default_client_scopes=["profile", "roles"],
-                 optional_client_scopes=["offline_access", "email"],
-                 protocol_mappers=options["protocol_mappers"] + [
-                     {"name": "session-note", "protocol_mapper": "oidc-usersessionmodel-note-mapper",
-                      "config": {"user.session.note": "tenant", "claim.name": "tenant", "access.token.claim": True}}])
+    moved = ks.merged(
+        options, default_client_scopes=["profile", "roles"],
+        optional_client_scopes=["offline_access", "email"],
+        protocol_mappers=options["protocol_mappers"] + [
+            {"name": "session-note", "protocol_mapper": "oidc-usersessionmodel-note-mapper",
+             "config": {"user.session.note": "tenant", "claim.name": "tenant", "access.token.claim": True}}])
     run = ks.run(kc, proxy.url, [ks.client_task("keep by-hand", check_mode=True, **moved),
                                  ks.client_task("move", purge_protocol_mappers=True, **moved),
                                  ks.client_task("move again", purge_protocol_mappers=True, **moved)])

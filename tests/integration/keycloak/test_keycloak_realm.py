@@ -116,7 +116,7 @@ def test_realm_settings_and_attributes_are_compared_as_strings_and_sets(kc, prox
     assert sorted(server["supportedLocales"]) == ["de", "en"]
     assert server["attributes"]["x-platform-managed"] == "true"
     reordered = ks.merged(options, settings=ks.merged(options["settings"], supportedLocales=["de", "en"]),
-                     attributes={"x-platform-managed": "true"})
+                          attributes={"x-platform-managed": "true"})
     run = ks.run(kc, proxy.url, [ks.realm_task("reordered", **reordered)])
     assert ks.ok(run, "reordered")["changed"] is False
     ks.delete_realm(kc, REALM)
