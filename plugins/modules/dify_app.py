@@ -29,7 +29,7 @@ description:
     login and one app list serve the whole directory.
 version_added: 0.1.0
 author:
-  - airgap.dify_platform maintainers
+  - airgap.dify_platform maintainers (@airgap)
 requirements:
   - PyYAML
 options:

@@ -21,7 +21,7 @@ description:
     daemon being down) leaves the directory as it was.
 version_added: 0.1.0
 author:
-  - airgap.dify_platform maintainers
+  - airgap.dify_platform maintainers (@airgap)
 requirements:
   - PyYAML
 options:

@@ -15,7 +15,7 @@ description:
   - Every filter given must match.
 version_added: 0.1.0
 author:
-  - airgap.dify_platform maintainers
+  - airgap.dify_platform maintainers (@airgap)
 options:
   names:
     description:

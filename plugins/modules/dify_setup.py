@@ -21,7 +21,7 @@ description:
     letters and digits) before any request.
 version_added: 0.1.0
 author:
-  - airgap.dify_platform maintainers
+  - airgap.dify_platform maintainers (@airgap)
 options:
   admin_name:
     description:

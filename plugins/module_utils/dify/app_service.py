@@ -131,12 +131,12 @@ class AppService:
                 "details": {},
             })
         if response.get("confirmed_pending_import"):
+            versions = (response.get("imported_dsl_version"), response.get("current_dsl_version"))
             warnings.append({
                 "code": "confirmed_version_mismatch",
                 "path": "version",
                 "message": "DSL version %s needed a confirmation on a Dify that speaks %s; it was confirmed "
-                "because allow_version_mismatch is true" % (response.get("imported_dsl_version"),
-                                                             response.get("current_dsl_version")),
+                "because allow_version_mismatch is true" % versions,
                 "details": {},
             })
         return warnings

@@ -70,4 +70,3 @@ class SetupService:
         final = self.client.setup_status()
         result.update(step=final.get("step"), setup_at=final.get("setup_at"))
         return result
-

@@ -271,7 +271,8 @@ class DslService:
             return self._result(import_id, status, app=app, imported=imported_version)
         except yaml.YAMLError as exc:
             return self._result(import_id, "failed", error="Invalid YAML format: %s" % exc)
-        except Exception as exc:  # pylint: disable=broad-except - Dify turns every error into a failed import
+        # Dify turns every other error into a failed import.
+        except Exception as exc:  # pylint: disable=broad-except
             return self._result(import_id, "failed", error=str(exc))
 
     def confirm_import(self, import_id):

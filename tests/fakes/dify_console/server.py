@@ -188,7 +188,7 @@ class FakeDifyConsole:
         return "; ".join(parts)
 
     def issue_tokens(self):
-        access, refresh, csrf = (secrets.token_hex(16) for _ in range(3))
+        access, refresh, csrf = (secrets.token_hex(16) for _index in range(3))
         self.access_tokens[access] = self.access_token_max_uses
         self.refresh_tokens.add(refresh)
         self.csrf_tokens.add(csrf)
@@ -202,7 +202,7 @@ class FakeDifyConsole:
         """login_required + check_csrf_token; returns who is calling."""
         header = req.headers.get("Authorization")
         if self.admin_api_key and header:
-            scheme, _, token = header.partition(" ")
+            scheme, _space, token = header.partition(" ")
             if not token or scheme.lower() != "bearer":
                 raise _unauthorized("Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
             if token == self.admin_api_key and req.headers.get("X-WORKSPACE-ID") == self.tenant_id:

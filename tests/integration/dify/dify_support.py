@@ -89,7 +89,7 @@ def run_playbook(playbook, extra_vars, check=False):
                "airgap.dify_platform." + playbook]
         if check:
             cmd.append("--check")
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
 
 

@@ -40,8 +40,8 @@ def test_backup_then_restore_into_an_empty_dify(dify, tmp_path):
     dify.service.apps.clear()
     restore = run_playbook("dify_apps_import", role_vars(dify, backup))
     assert restore.returncode == 0, restore.stdout[-3000:] + restore.stderr
-    assert sorted(a.name for a in dify.service.apps.values()) == ["basic_auto_test", "basic_chatflow", "echo-bot",
-                                                                   "faq-chat"]
+    restored = sorted(a.name for a in dify.service.apps.values())
+    assert restored == ["basic_auto_test", "basic_chatflow", "echo-bot", "faq-chat"]
     assert PASSWORD not in restore.stdout + restore.stderr
 
     # Applying the same directory again changes nothing and writes nothing.
@@ -83,7 +83,7 @@ def test_an_app_dify_cannot_overwrite_stops_the_whole_import(dify, tmp_path):
     assert out.returncode != 0
     assert "Dify overwrites only workflow and advanced-chat apps" in out.stdout
     assert dify.write_requests() == [] and not dify.apps_named("echo-bot")
-    fixed = run_playbook("dify_apps_import", role_vars(dify, apps, dify_apps_recreate=True,
-                                                          dify_apps_backup_dir=str(tmp_path / "backups")))
+    backups = str(tmp_path / "backups")
+    fixed = run_playbook("dify_apps_import", role_vars(dify, apps, dify_apps_recreate=True, dify_apps_backup_dir=backups))
     assert fixed.returncode == 0, fixed.stdout[-3000:]
     assert dify.apps_named("echo-bot") and len(os.listdir(str(tmp_path / "backups"))) == 1
