@@ -48,6 +48,7 @@ options:
   content:
     description:
       - The DSL itself, as YAML text or as data.
+      - Not logged, since a DSL exported with secrets carries their values.
       - Mutually exclusive with O(src).
     type: raw
   name:
@@ -273,7 +274,7 @@ def main():
         argument_spec=argument_spec(
             src=dict(type="path"),
             patterns=dict(type="list", elements="str", default=list(DEFAULT_PATTERNS)),
-            content=dict(type="raw"),
+            content=dict(type="raw", no_log=True),
             name=dict(type="str"),
             app_id=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -23,6 +23,8 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptio
     error_summary,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
+    ApiConnectionError,
+    ApiError,
     ApiResponseError,
     AuthenticationError,
     ValidationError,
@@ -172,19 +174,40 @@ class DifyClient:
             raise ExportError("the export of app %s returned no DSL text" % label)
         return text
 
+    def _once(self, what, method, path, **kwargs):
+        """A request that must not be sent twice: creating an app is not idempotent.
+
+        A 5xx or a lost connection may hide an app that Dify did create, so it is not
+        retried; the error says what to do instead.
+        """
+        saved = self.http.retry
+        self.http.retry = RetryPolicy(attempts=1)
+        try:
+            return self._call(method, path, **kwargs)
+        except (ApiConnectionError, ApiResponseError) as exc:
+            if isinstance(exc, LoginError) or (isinstance(exc, ApiResponseError) and exc.status < 500):
+                raise
+            raise ApiError(
+                "%s: %s. It was not retried, because Dify may have created the app anyway; run the task again: "
+                "it finds the app by name and compares it." % (what, exc)
+            ) from exc
+        finally:
+            self.http.retry = saved
+
     def import_dsl(self, content, app_id=None, name=None):
         """POST /apps/imports; returns Dify's Import object (status completed, completed-with-warnings, pending or failed)."""
         body = {"mode": "yaml-content", "yaml_content": content}
-        if app_id:
-            body["app_id"] = app_id
         if name:
             body["name"] = name
-        response = self._call("POST", "/apps/imports", body=body, expect=(400,))
-        return response.json() or {}
+        if app_id:
+            # Overwriting the same app with the same DSL twice is harmless: retried as usual.
+            body["app_id"] = app_id
+            return self._call("POST", "/apps/imports", body=body, expect=(400,)).json() or {}
+        return self._once("the import", "POST", "/apps/imports", body=body, expect=(400,)).json() or {}
 
     def confirm_import(self, import_id):
-        response = self._call("POST", "/apps/imports/%s/confirm" % quote_segment(import_id), expect=(400,))
-        return response.json() or {}
+        path = "/apps/imports/%s/confirm" % quote_segment(import_id)
+        return self._once("the confirmation of a pending import", "POST", path, expect=(400,)).json() or {}
 
     def delete_app(self, app_id):
         """Delete the app; False when it was already gone."""

@@ -129,6 +129,16 @@ def safe_load(text):
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
+def _yaml_problem(exc):
+    """Where and what, without the snippet of the line PyYAML quotes (it may hold a secret)."""
+    parts = []
+    for what, mark in (("context", "context_mark"), ("problem", "problem_mark")):
+        text, where = getattr(exc, what, None), getattr(exc, mark, None)
+        if text:
+            parts.append("%s%s" % (text, " at line %d, column %d" % (where.line + 1, where.column + 1) if where else ""))
+    return "; ".join(parts) or type(exc).__name__
+
+
 def _fail(source, problem):
     raise DslError(source, problem)
 
@@ -194,7 +204,7 @@ def load_dsl(text, source="content"):
     try:
         data = safe_load(text)
     except YAMLError as exc:
-        _fail(source, "is not valid YAML: %s" % " ".join(str(exc).split()))
+        _fail(source, "is not valid YAML: %s" % _yaml_problem(exc))
     if not isinstance(data, dict):
         _fail(source, "a Dify DSL is a YAML mapping with an `app` section; this is a %s" % type(data).__name__)
 

@@ -1,7 +1,8 @@
-"""Fixtures and helpers for the Dify module tests: the fake console API, TLS material, a task runner.
+"""Helpers for the Dify module tests: constants, a task runner and a playbook runner.
 
-Test modules import this by name. It is not a conftest.py, because a second module named
-``conftest`` would shadow tests/conftest.py, which helpers/playbook.py imports by that name.
+Test modules import this by name, and load the fixtures of dify_fixtures.py with
+``pytest_plugins``. Neither is a conftest.py: a second module named ``conftest`` would
+shadow tests/conftest.py, which helpers/playbook.py imports by that name.
 """
 
 import json
@@ -11,10 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from conftest import COLLECTIONS_ROOT
-from fakes.dify_console import FakeDifyConsole
 from helpers.playbook import ANSIBLE_PLAYBOOK, PlaybookRun, run_tasks
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dify-dsl"
@@ -45,13 +43,6 @@ model_config:
   suggested_questions:
     - What does it cost?
 """
-
-
-@pytest.fixture
-def dify():
-    fake = FakeDifyConsole(email=EMAIL, password=PASSWORD).start()
-    yield fake
-    fake.stop()
 
 
 def connection(fake, **extra):
@@ -103,23 +94,3 @@ def role_vars(fake, directory, **extra):
 def task(module, title="t", **args):
     """A task that may fail (the test reads its result); ``title`` is the task name."""
     return {"name": title, "airgap.dify_platform.%s" % module: args, "ignore_errors": True}
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory):
-    """A throw-away CA and a certificate for 127.0.0.1 signed by it (openssl CLI)."""
-    base = tmp_path_factory.mktemp("tls")
-    ca_key, ca_crt = base / "ca.key", base / "ca.pem"
-    key, csr, crt = base / "server.key", base / "server.csr", base / "server.pem"
-    ext = base / "ext.cnf"
-    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-
-    def openssl(*args):
-        subprocess.run(("openssl", *args), check=True, capture_output=True)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
-            "-keyout", str(ca_key), "-out", str(ca_crt))
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(csr))
-    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key), "-CAcreateserial",
-            "-days", "2", "-extfile", str(ext), "-out", str(crt))
-    return {"ca": str(ca_crt), "cert": str(crt), "key": str(key)}

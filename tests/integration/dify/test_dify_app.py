@@ -18,7 +18,7 @@ from dify_support import (
 
 WORKFLOW = str(SOURCES / "echo-workflow.yml")
 
-pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
 
 def edited(tmp_path, source, edit, name="edited.yml"):
@@ -324,6 +324,15 @@ def test_retries_are_bounded_and_only_for_5xx_and_connection_errors(dify):
     msg = broken.result("t")["msg"]
     assert "HTTP 500 to the export of app 'basic_auto_test'" in msg and "after 3 attempt(s)" in msg
     assert len([r for r in dify.requests if r.path.endswith("/export")]) == 3
+
+
+def test_a_failed_create_is_not_retried_and_a_rerun_recovers(dify):
+    dify.inject("POST", r"/apps/imports$", 503)
+    failed = run(dify, [task("dify_app", src=WORKFLOW)], retries=3).result("t")
+    assert "It was not retried, because Dify may have created the app anyway" in failed["msg"], failed
+    assert len([r for r in dify.requests if r.path.endswith("/apps/imports")]) == 1
+    again = run(dify, [task("dify_app", src=WORKFLOW)], retries=3).result("t")
+    assert again["operation"] == "create" and len(dify.apps_named("basic_auto_test")) == 1
 
 
 def test_unreachable_server_fails_clearly(dify):

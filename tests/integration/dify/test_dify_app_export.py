@@ -16,7 +16,7 @@ from dify_support import (
 )
 from fakes.dify_console import FakeDifyConsole
 
-pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
 
 def seed_all(fake):

@@ -13,7 +13,7 @@ from dify_support import CHAT_DSL, EMAIL, EXPORTS, PASSWORD, SOURCES
 
 API = "/console/api"
 
-pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
 
 class Session:

@@ -12,7 +12,7 @@ from dify_support import (
     run_playbook,
 )
 
-pytest_plugins = ("dify_support",)  # the dify and tls_files fixtures
+pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
 
 def files(directory):

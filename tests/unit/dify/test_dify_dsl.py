@@ -7,7 +7,7 @@ import pytest
 from packaging import version as pkg_version
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify import dsl
-from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import DslError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import BatchError, DslError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dify-dsl"
@@ -126,3 +126,28 @@ def test_version_status_named_cases():
     assert dsl.version_status("0.6.0", "1.0.0") == "pending"
     assert dsl.version_status("0.6.0", "0.6.0") == "completed"
     assert dsl.version_status("abc", "0.6.0") == "failed"
+
+
+def test_yaml_errors_name_the_place_but_do_not_quote_the_line():
+    with pytest.raises(DslError) as info:
+        dsl.load_dsl("app:\n  name: x\n api_key: sk-do-not-print\n", source="f.yml")
+    assert "line 3, column 2" in str(info.value)
+    assert "sk-do-not-print" not in str(info.value)
+
+
+def test_a_directory_reports_every_bad_file(tmp_path):
+    (tmp_path / "a.yml").write_text(WORKFLOW)
+    (tmp_path / "b.yaml").write_text("app: [\n")
+    (tmp_path / "c.yml").write_text("kind: app\n")
+    (tmp_path / "d.txt").write_text("ignored")
+    with pytest.raises(BatchError) as info:
+        dsl.load_dsl_directory(str(tmp_path))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "2 of 3 DSL file(s) in %s cannot be applied; nothing was changed:" % tmp_path
+    assert lines[1].startswith("- %s: is not valid YAML" % (tmp_path / "b.yaml"))
+    assert lines[2] == "- %s: the DSL has no `app` section" % (tmp_path / "c.yml")
+    (tmp_path / "b.yaml").unlink()
+    (tmp_path / "c.yml").unlink()
+    assert [d.name for d in dsl.load_dsl_directory(str(tmp_path))] == ["demo"]
+    with pytest.raises(DslError, match="has no file matching"):
+        dsl.load_dsl_directory(str(tmp_path), patterns=["*.json"])
