@@ -85,6 +85,10 @@ local-keycloak: venv ## Start the loopback Keycloak that stands in for the clust
 demo: venv cluster-up local-keycloak ## Bring up the local control plane and install every wave on it
 	$(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 
+.PHONY: bench-deploy
+bench-deploy: venv cluster-build local-keycloak ## Cold and no-op converge of every wave, against kubectl apply --server-side
+	hack/bench/deploy.sh
+
 .PHONY: clean
 clean: ## Remove local leftovers (the cache stays; `make distclean` removes it)
 	rm -rf .venv .pytest_cache .ruff_cache tests/output

@@ -51,13 +51,9 @@ _value:
   type: str
 """
 
+from ansible_collections.airgap.dify_platform.plugins.filter.object_ref import object_ref
+
 EVENTS_PER_OBJECT = 5
-
-
-def object_ref(obj):
-    """``Kind namespace/name`` of a manifest."""
-    meta = obj.get("metadata", {})
-    return "%s %s/%s" % (obj.get("kind"), meta.get("namespace", ""), meta.get("name"))
 
 
 def _event_time(event):

@@ -12,7 +12,7 @@ short_description: Find objects created before the previous wave was ready
 version_added: 0.1.0
 author: airgap.dify_platform maintainers (@airgap-dify-platform)
 description:
-  - Takes the live objects of the platform (each labelled C(airgap.dify-platform/wave)) and returns one line
+  - Takes the live objects of the platform (each with its wave in the annotation C(argocd.argoproj.io/sync-wave)) and returns one line
     for every wave whose first object was created before the previous wave was ready.
   - A wave is ready at the latest readiness time of its gating objects (C(Available) of a Deployment,
     C(Complete) of a Job, C(Ready) of a CNPG Cluster or a Keycloak, the pods' C(Ready) for a StatefulSet),
@@ -38,7 +38,7 @@ _value:
   elements: str
 """
 
-WAVE_LABEL = "airgap.dify-platform/wave"
+WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
 READY_CONDITION = {"Deployment": "Available", "Job": "Complete", "Cluster": "Ready", "Keycloak": "Ready"}
 
 
@@ -79,7 +79,7 @@ def wave_order_violations(objects):
     pods = [o for o in objects if o.get("kind") == "Pod"]
     waves = {}
     for obj in objects:
-        wave = obj.get("metadata", {}).get("labels", {}).get(WAVE_LABEL)
+        wave = (obj.get("metadata", {}).get("annotations") or {}).get(WAVE_ANNOTATION)
         if wave is not None:
             waves.setdefault(int(wave), []).append(obj)
     violations = []

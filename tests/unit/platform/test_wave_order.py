@@ -4,9 +4,8 @@ from ansible_collections.airgap.dify_platform.plugins.filter.wave_order_violatio
 
 
 def obj(kind, name, wave, created, conditions=None, namespace="ns", labels=None, **extra):
-    meta_labels = {"airgap.dify-platform/wave": str(wave)}
-    meta_labels.update(labels or {})
-    item = {"kind": kind, "metadata": {"name": name, "namespace": namespace, "labels": meta_labels,
+    item = {"kind": kind, "metadata": {"name": name, "namespace": namespace, "labels": labels or {},
+                                       "annotations": {"argocd.argoproj.io/sync-wave": str(wave)},
                                        "creationTimestamp": created}}
     if conditions is not None:
         item["status"] = {"conditions": [{"type": t, "status": "True", "lastTransitionTime": at} for t, at in conditions]}
