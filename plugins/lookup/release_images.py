@@ -87,4 +87,4 @@ class LookupModule(LookupBase):
             manifest = load_manifest(path)
             return [resolve(manifest, self.get_option("registry"), self.get_option("project"), self.get_option("overrides"))]
         except ValidationError as exc:
-            raise AnsibleError(str(exc))
+            raise AnsibleError(str(exc)) from exc

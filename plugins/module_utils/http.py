@@ -52,7 +52,7 @@ class Response:
         try:
             return json.loads(self.body.decode("utf-8"))
         except ValueError as exc:
-            raise ApiResponseError(self.status, "", "response is not JSON: %s" % exc)
+            raise ApiResponseError(self.status, "", "response is not JSON: %s" % exc) from exc
 
     def text(self):
         return self.body.decode("utf-8", errors="replace")
@@ -183,6 +183,6 @@ class HttpClient:
         except HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
             return Response(exc.code, dict(exc.headers or {}), body)
-        except (URLError, socket.timeout, socket.error, ssl.SSLError, ConnectionError) as exc:
+        except (URLError, socket.timeout, ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise ApiConnectionError(url, str(reason))
+            raise ApiConnectionError(url, str(reason)) from exc

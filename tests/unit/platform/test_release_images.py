@@ -34,7 +34,7 @@ def test_an_override_pinned_by_digest_is_used_as_given():
 @pytest.mark.parametrize("reference", ["harbor.example.internal/p/redis:8", "harbor.example.internal/p/redis"])
 def test_a_tag_only_override_is_refused_naming_the_variable(reference):
     manifest = load_manifest(SHIPPED_MANIFEST)
-    with pytest.raises(ValidationError, match="dify_platform_image_overrides.redis"):
+    with pytest.raises(ValidationError, match=r"dify_platform_image_overrides\.redis"):
         resolve(manifest, "harbor.example.internal", "p", {"redis": reference})
 
 
