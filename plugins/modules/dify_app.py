@@ -47,10 +47,10 @@ options:
     default: ["*.yml", "*.yaml"]
   content:
     description:
-      - The DSL itself, as YAML text or as data.
+      - The DSL itself, as YAML text (use the C(to_yaml) filter for data).
       - Not logged, since a DSL exported with secrets carries their values.
       - Mutually exclusive with O(src).
-    type: raw
+    type: str
   name:
     description:
       - The app name. With O(state=present) it overrides C(app.name) of the DSL and is sent to Dify as the
@@ -261,7 +261,6 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.dsl impo
     DEFAULT_PATTERNS,
     HAS_YAML,
     YAML_IMPORT_ERROR,
-    dump_content,
     load_dsl,
     load_dsl_directory,
     load_dsl_file,
@@ -274,7 +273,7 @@ def main():
         argument_spec=argument_spec(
             src=dict(type="path"),
             patterns=dict(type="list", elements="str", default=list(DEFAULT_PATTERNS)),
-            content=dict(type="raw", no_log=True),
+            content=dict(type="str", no_log=True),
             name=dict(type="str"),
             app_id=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -302,7 +301,7 @@ def main():
         if params["src"]:
             doc = load_dsl_file(params["src"])
         elif params["content"] is not None:
-            doc = load_dsl(dump_content(params["content"]), source="content")
+            doc = load_dsl(params["content"], source="content")
         client = DifyClient.from_params(params)
         service = AppService(client)
         if params["state"] == "present":

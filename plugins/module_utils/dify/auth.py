@@ -26,11 +26,30 @@ __metaclass__ = type
 import base64
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import LoginError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, ApiResponseError
 
 API = "/console/api"
 CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SECURE_PREFIX = "__Host-"
+
+
+NOT_THE_API = (
+    "the answer is not the console API's JSON (HTTP %s%s). Is url the Dify console itself, and not a login "
+    "page or a proxy in front of it (such as OAuth2-Proxy)? The modules need /console/api reachable directly."
+)
+
+
+def json_of(response):
+    """The JSON body of a console API answer, or an error that says what answered instead."""
+    content_type = (response.headers or {}).get("Content-Type") or (response.headers or {}).get("content-type") or ""
+    try:
+        data = response.json()
+    except ApiResponseError:
+        raise ApiError(NOT_THE_API % (response.status, ", %s" % content_type if content_type else "")) from None
+    if data is not None and not isinstance(data, dict):
+        raise ApiError(NOT_THE_API % (response.status, ", a JSON %s" % type(data).__name__))
+    return data or {}
 
 
 def cookie_value(jar, name):
@@ -64,9 +83,9 @@ class PasswordAuth:
             "POST", path, body={"email": self.email, "password": encoded, "remember_me": False},
             authenticated=False, expect=(400, 401, 403),
         )
-        if response.status >= 400:
+        if response.status >= 300:
             raise LoginError(response.status, client.url(path), response.text(), self.email)
-        data = response.json() or {}
+        data = json_of(response)
         if data.get("result") != "success":
             raise LoginError(response.status, client.url(path), response.text(), self.email)
         if not cookie_value(self.cookies, CSRF_COOKIE):
@@ -86,7 +105,7 @@ class PasswordAuth:
         """Renew the access token with the refresh cookie; log in again when that fails."""
         self.refreshes += 1
         response = client.request("POST", API + "/refresh-token", authenticated=False, expect=(400, 401, 403))
-        if response.status == 200 and (response.json() or {}).get("result") == "success":
+        if response.status == 200 and json_of(response).get("result") == "success":
             return True
         self.login(client)
         return True

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible.module_utils.six.moves import http_cookiejar
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import API, ApiKeyAuth, PasswordAuth
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import API, ApiKeyAuth, PasswordAuth, json_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import (
     ExportError,
     LoginError,
@@ -103,10 +103,10 @@ class DifyClient:
 
     # -- first-run setup (no login) -------------------------------------------------------
     def setup_status(self):
-        return self.http.request("GET", API + "/setup", authenticated=False).json() or {}
+        return json_of(self.http.request("GET", API + "/setup", authenticated=False))
 
     def init_status(self):
-        return self.http.request("GET", API + "/init", authenticated=False).json() or {}
+        return json_of(self.http.request("GET", API + "/init", authenticated=False))
 
     def init_validate(self, password):
         response = self.http.request(
@@ -128,7 +128,7 @@ class DifyClient:
         page = 1
         while page <= MAX_PAGES:
             query = {"page": page, "limit": PAGE_LIMIT, "mode": mode or None, "name": name or None}
-            data = self._call("GET", "/apps", query=query).json() or {}
+            data = json_of(self._call("GET", "/apps", query=query))
             apps.extend(data.get("data") or [])
             if not data.get("has_more"):
                 return apps
@@ -140,7 +140,7 @@ class DifyClient:
         response = self._call("GET", "/apps/%s" % quote_segment(app_id), expect=(404,))
         if response.status == 404:
             return None
-        return response.json()
+        return json_of(response)
 
     def export_app(self, app_id, include_secret=False, workflow_id=None, label=None):
         """The app's DSL as YAML text."""
@@ -168,7 +168,7 @@ class DifyClient:
                     "is running and reachable from the Dify API. Nothing was changed." % (label, summary)
                 )
             raise ExportError("Dify refused the export of app %s: %s" % (label, summary))
-        data = response.json() or {}
+        data = json_of(response)
         text = data.get("data")
         if not isinstance(text, str):
             raise ExportError("the export of app %s returned no DSL text" % label)
@@ -202,12 +202,12 @@ class DifyClient:
         if app_id:
             # Overwriting the same app with the same DSL twice is harmless: retried as usual.
             body["app_id"] = app_id
-            return self._call("POST", "/apps/imports", body=body, expect=(400,)).json() or {}
-        return self._once("the import", "POST", "/apps/imports", body=body, expect=(400,)).json() or {}
+            return json_of(self._call("POST", "/apps/imports", body=body, expect=(400,)))
+        return json_of(self._once("the import", "POST", "/apps/imports", body=body, expect=(400,)))
 
     def confirm_import(self, import_id):
         path = "/apps/imports/%s/confirm" % quote_segment(import_id)
-        return self._once("the confirmation of a pending import", "POST", path, expect=(400,)).json() or {}
+        return json_of(self._once("the confirmation of a pending import", "POST", path, expect=(400,)))
 
     def delete_app(self, app_id):
         """Delete the app; False when it was already gone."""

@@ -276,12 +276,3 @@ def load_dsl_directory(path, patterns=DEFAULT_PATTERNS):
         raise BatchError("%d of %d DSL file(s) in %s cannot be applied; nothing was changed:\n- %s"
                          % (len(problems), len(names), path, "\n- ".join(problems)))
     return docs
-
-
-def dump_content(value):
-    """``content`` may be given as YAML text or as data; return YAML text."""
-    if isinstance(value, (dict, list)):
-        if not HAS_YAML:
-            raise DslError("content", "PyYAML is required to read DSL content: %s" % YAML_IMPORT_ERROR)
-        return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=False)
-    return value

@@ -9,8 +9,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import json_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import SetupError, error_summary
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, ValidationError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 
 # libs/password.py: at least 8 characters with a letter and a digit.
 PASSWORD_RE = re.compile(r"^(?=.*[a-zA-Z])(?=.*\d).{8,}$")
@@ -52,10 +53,7 @@ class SetupService:
             self.client.init_validate(init_password)
         response = self.client.setup(email, name, password, language=language)
         code = response.status
-        try:
-            body = response.json() or {}
-        except ApiError:
-            body = {}
+        body = json_of(response)
         if code == 403 and body.get("code") == "already_setup":
             # Another run finished the setup between our GET and POST: nothing left to do.
             self.warnings.append("Dify reported that the setup was finished by someone else meanwhile")

@@ -196,7 +196,7 @@ def test_bad_files_fail_before_any_request(dify, tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
         tasks.append(task("dify_app", title=name, src=str(tmp_path / name)))
-    tasks.append(task("dify_app", title="content", content={"kind": "app"}))
+    tasks.append(task("dify_app", title="content", content="kind: app\n"))
     out = run(dify, tasks)
     messages = {name: out.result(name)["msg"] for name in [*files, "content"]}
     assert "is not valid YAML" in messages["malformed.yml"]

@@ -1,8 +1,11 @@
 """dify_app_export, dify_app_info and dify_setup against the fake console."""
 
+import http.server
 import os
-from pathlib import Path
 import stat
+import threading
+import types
+from pathlib import Path
 
 import yaml
 
@@ -25,8 +28,7 @@ def seed_all(fake):
 
 
 def snapshot(directory):
-    return {name: (Path(os.path.join(directory, name), "rb").read_text(), os.stat(os.path.join(directory, name)).st_mtime_ns)
-            for name in sorted(os.listdir(directory))}
+    return {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(Path(directory).iterdir())}
 
 
 def test_export_is_stable_and_restorable(dify, tmp_path):
@@ -193,3 +195,36 @@ def test_tls_with_an_internal_ca(tls_files):
         assert [a["name"] for a in ok["apps"]] == ["faq-chat"], ok
         # Over https Dify names its cookies __Host-*; the CSRF header must still match.
         assert any(r.path.endswith("/apps") and r.status == 200 for r in fake.requests)
+
+
+class _LoginPage(http.server.BaseHTTPRequestHandler):
+    """What a proxy such as OAuth2-Proxy answers in front of the console: an HTML sign-in page."""
+
+    def _page(self):
+        body = b"<html><body>Sign in with Keycloak</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_proxy_in_front_of_the_console_is_named(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LoginPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proxy = types.SimpleNamespace(url="http://127.0.0.1:%d" % server.server_address[1])
+        login = run(proxy, [task("dify_app_info", title="login"), task("dify_setup", title="setup")])
+        api_key = run(proxy, [task("dify_app_info", title="api key")], email=None, password=None,
+                      admin_api_key="k", workspace_id="w")
+    finally:
+        server.shutdown()
+        server.server_close()
+    for name, out in (("login", login), ("setup", login), ("api key", api_key)):
+        msg = out.result(name)["msg"]
+        assert "not the console API's JSON (HTTP 200, text/html)" in msg and "OAuth2-Proxy" in msg, msg

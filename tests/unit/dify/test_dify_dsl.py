@@ -83,11 +83,6 @@ def test_not_utf8(tmp_path):
         dsl.load_dsl_file(str(path))
 
 
-def test_content_as_data_is_dumped():
-    text = dsl.dump_content({"app": {"name": "x", "mode": "workflow"}, "workflow": {}})
-    assert dsl.load_dsl(text).name == "x"
-
-
 def test_secret_variable_names():
     doc = dsl.load_dsl(WORKFLOW + "  environment_variables:\n"
                        "  - {name: key, value: s, value_type: secret}\n"
