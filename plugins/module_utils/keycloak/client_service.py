@@ -175,6 +175,10 @@ class ClientService:
 
     def _apply(self, current, desired, keys, purge_protocol_mappers):
         client_path = admin_path(self.realm, "clients", current["id"])
+        scope_ops = None
+        if "defaultClientScopes" in keys or "optionalClientScopes" in keys:
+            # Resolved (and unknown names refused) before the first write.
+            scope_ops = self._scope_operations(desired, current)
         fields = [key for key in keys if key not in SUBRESOURCE_KEYS]
         if fields:
             body = {"clientId": desired["clientId"]}
@@ -183,8 +187,12 @@ class ClientService:
         if "protocolMappers" in keys:
             self._apply_mappers(client_path, desired.get("protocolMappers"),
                                 current.get("protocolMappers"), purge_protocol_mappers)
-        if "defaultClientScopes" in keys or "optionalClientScopes" in keys:
-            self._apply_scopes(client_path, desired, current)
+        for method, kind, scope_id in scope_ops or []:
+            path = "%s/%s/%s" % (client_path, SCOPE_PATHS[kind], quote_segment(scope_id))
+            if method == "DELETE":
+                self.api.delete(path)
+            else:
+                self.api.put_empty(path)
 
     def _apply_mappers(self, client_path, desired, current, purge):
         models = client_path + "/protocol-mappers/models"
@@ -199,19 +207,17 @@ class ClientService:
         for mapper in plan["create"]:
             self.api.create(models, mapper)
 
-    def _apply_scopes(self, client_path, desired, current):
+    def _scope_operations(self, desired, current):
+        """[(method, "default"|"optional", scope id)]: removals first, then additions."""
         view = desired_client_view(desired, current)
         want = {"default": view.get("defaultClientScopes"), "optional": view.get("optionalClientScopes")}
         have = {"default": current.get("defaultClientScopes"), "optional": current.get("optionalClientScopes")}
         removals, additions = scope_plan(want, have)
         if not removals and not additions:
-            return
+            return []
         ids = self.scope_ids(name for _kind, name in removals + additions)
-        for kind, name in removals:
-            self.api.delete("%s/%s/%s" % (client_path, SCOPE_PATHS[kind], quote_segment(ids[name])))
-        for kind, name in additions:
-            self.api.put_empty("%s/%s/%s" % (client_path, SCOPE_PATHS[kind], quote_segment(ids[name])))
-
+        return ([("DELETE", kind, ids[name]) for kind, name in removals]
+                + [("PUT", kind, ids[name]) for kind, name in additions])
 
 def _result(client_id, end_state, changed, changes, diff, msg):
     end_state = end_state or {}

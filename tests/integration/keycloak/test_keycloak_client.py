@@ -285,6 +285,17 @@ def test_unknown_scope_fails_before_creating(kc, proxy):
     assert "client scope(s) no-such-scope do not exist in realm it-clients" in result["msg"]
     assert kc.client(REALM, "it-bad") is None
 
+    # On an existing client, an unknown scope fails before any other declared change is written.
+    base = dict(realm=REALM, client_id="it-bad", description="first")
+    run = ks.run(kc, proxy.url, [ks.client_task("create", no_log=True, **base)])
+    assert run.returncode == 0, run.stderr
+    run = ks.run(kc, proxy.url, [ks.client_task("bad update", **ks.merged(
+        base, description="second", optional_client_scopes=["no-such-scope"]))])
+    result = run.result("bad update")
+    assert result["failed"] is True and "no-such-scope do not exist" in result["msg"]
+    assert kc.client(REALM, "it-bad")["description"] == "first"
+    assert [r.method for r in proxy.requests(token=False)][-2:] == ["GET", "GET"]  # the client, the scopes; no write
+
 
 def test_missing_realm_is_a_clear_error(kc, proxy):
     run = ks.run(kc, proxy.url, [ks.client_task("no realm", realm="it-no-such-realm", client_id="x")])
