@@ -5,7 +5,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if cluster_exists; then
   log "deleting cluster $CLUSTER_NAME"
-  kw delete cluster --kubeconfig "$KUBECONFIG_PATH" >/dev/null
+  mkdir -p "$STATE_DIR"
+  kw delete cluster --kubeconfig "$KUBECONFIG_PATH" >"$STATE_DIR/delete.log" 2>&1 ||
+    die "kwokctl delete cluster failed; see $STATE_DIR/delete.log"
 else
   log "cluster $CLUSTER_NAME does not exist"
 fi

@@ -13,6 +13,14 @@ APPLIED_STAMP=$STATE_DIR/applied.stamp
 # What is installed on top of the bare cluster: the CRDs and our stages.
 content_stamp() { cat "$CRD_DIR/.stamp" "$STAGES_DIR"/*.yaml | sha256sum | cut -c1-16; }
 
+# content_installed: the stamp matches and no CRD went missing (+1 for kwok's Stage CRD).
+content_installed() {
+  local want
+  want=$(($(find "$CRD_DIR" -name '*.yaml' | wc -l) + 1))
+  [[ -f "$APPLIED_STAMP" && "$(<"$APPLIED_STAMP")" == "$(content_stamp)" ]] &&
+    (($(kc get crd --no-headers 2>/dev/null | wc -l) >= want))
+}
+
 check_port() {
   if ! [[ "$APISERVER_PORT" =~ ^[0-9]+$ ]] || ((APISERVER_PORT < 1 || APISERVER_PORT > 65535)); then
     die "AIRGAP_APISERVER_PORT=$APISERVER_PORT is not a TCP port number"
@@ -71,13 +79,24 @@ create_cluster() {
   kw --config "$KWOKCTL_CONFIG" create cluster --kubeconfig "$KUBECONFIG_PATH" --timeout 5m >"$STATE_DIR/create.log" 2>&1 ||
     die "kwokctl create cluster failed; see $STATE_DIR/create.log and $KWOK_WORKDIR/clusters/$CLUSTER_NAME/logs/"
   wait_until 120 "the API server" kc get --raw /readyz
+  log "API server ready in $((SECONDS - start))s"
+}
+
+# restart_cluster: a stopped cluster (e.g. after a reboot) keeps its etcd data; start it.
+restart_cluster() {
+  cluster_exists && [[ -f "$KUBECONFIG_PATH" ]] || return 1
+  log "cluster $CLUSTER_NAME exists but does not answer; starting it"
+  check_port
+  kw start cluster >"$STATE_DIR/start.log" 2>&1 || return 1
+  (wait_until 60 "the API server" kc get --raw /readyz) || return 1
 }
 
 install_content() {
-  local gv
+  local gv t=$SECONDS
   log "applying CRDs from $CRD_DIR"
   kc apply --server-side --force-conflicts -f "$CRD_DIR" >/dev/null
   kc wait --for=condition=Established crd --all --timeout=120s >/dev/null
+  log "CRDs established in $((SECONDS - t))s"
   # kwok reads a kind's OpenAPI schema when a stage for it appears: wait until it is served.
   while read -r gv; do
     wait_until 60 "the OpenAPI schema of $gv" kc get --raw "/openapi/v3/apis/$gv"
@@ -85,6 +104,7 @@ install_content() {
   log "applying kwok stages from $STAGES_DIR"
   kc apply --server-side --force-conflicts -f "$STAGES_DIR" >/dev/null
   content_stamp >"$APPLIED_STAMP"
+  log "CRDs and stages installed in $((SECONDS - t))s"
 }
 
 ensure_nodes() {
@@ -102,17 +122,17 @@ start=$SECONDS
 "$LOCALCLUSTER_DIR/crds.sh"
 mkdir -p "$STATE_DIR"
 
-if cluster_healthy && [[ -f "$APPLIED_STAMP" && "$(<"$APPLIED_STAMP")" == "$(content_stamp)" ]]; then
+if cluster_healthy && content_installed; then
   log "cluster $CLUSTER_NAME is already up and healthy"
 else
-  if ! kc get --raw /readyz --request-timeout=5s >/dev/null 2>&1; then
+  if ! kc get --raw /readyz --request-timeout=5s >/dev/null 2>&1 && ! restart_cluster; then
     if cluster_exists; then
-      log "cluster $CLUSTER_NAME exists but does not answer; recreating it"
-      kw delete cluster >/dev/null 2>&1 || true
+      log "cluster $CLUSTER_NAME does not come back; recreating it"
+      kw delete cluster >"$STATE_DIR/delete.log" 2>&1 || true
     fi
     create_cluster
   fi
-  install_content
+  content_installed || install_content
   ensure_nodes
   log "cluster $CLUSTER_NAME is ready in $((SECONDS - start))s"
 fi
