@@ -82,15 +82,6 @@ create_cluster() {
   log "API server ready in $((SECONDS - start))s"
 }
 
-# restart_cluster: a stopped cluster (e.g. after a reboot) keeps its etcd data; start it.
-restart_cluster() {
-  cluster_exists && [[ -f "$KUBECONFIG_PATH" ]] || return 1
-  log "cluster $CLUSTER_NAME exists but does not answer; starting it"
-  check_port
-  kw start cluster >"$STATE_DIR/start.log" 2>&1 || return 1
-  (wait_until 60 "the API server" kc get --raw /readyz) || return 1
-}
-
 install_content() {
   local gv t=$SECONDS
   log "applying CRDs from $CRD_DIR"
@@ -125,9 +116,11 @@ mkdir -p "$STATE_DIR"
 if cluster_healthy && content_installed; then
   log "cluster $CLUSTER_NAME is already up and healthy"
 else
-  if ! kc get --raw /readyz --request-timeout=5s >/dev/null 2>&1 && ! restart_cluster; then
+  # A stopped cluster is recreated rather than restarted: a restarted kwok waits minutes
+  # for the node leases of its previous run to expire before it runs pods again.
+  if ! kc get --raw /readyz --request-timeout=5s >/dev/null 2>&1; then
     if cluster_exists; then
-      log "cluster $CLUSTER_NAME does not come back; recreating it"
+      log "cluster $CLUSTER_NAME exists but does not answer; recreating it"
       kw delete cluster >"$STATE_DIR/delete.log" 2>&1 || true
     fi
     create_cluster
