@@ -47,18 +47,18 @@ _value:
   elements: dict
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError  # noqa: E402 - after the documentation
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError  # noqa: E402 - after the documentation
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster  # noqa: E402 - after the documentation
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest  # noqa: E402 - after the documentation
 
 
 def mirror_plan(path, registry, project, resolve_tags=False):
     try:
         return cluster.plan(load_manifest(path, allow_tags=resolve_tags), registry, project)
     except ValidationError as exc:
-        raise AnsibleFilterError(str(exc))
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 class FilterModule:

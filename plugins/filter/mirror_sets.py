@@ -45,11 +45,11 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError  # noqa: E402 - after the documentation
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError  # noqa: E402 - after the documentation
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster  # noqa: E402 - after the documentation
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest  # noqa: E402 - after the documentation
 
 
 def mirror_sets(path, registry, project, resolve_tags=False):
@@ -59,7 +59,7 @@ def mirror_sets(path, registry, project, resolve_tags=False):
                 "tag": cluster.tag_mirrors(manifest, registry, project),
                 "ca_key": cluster.registry_ca_key(registry)}
     except ValidationError as exc:
-        raise AnsibleFilterError(str(exc))
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 class FilterModule:

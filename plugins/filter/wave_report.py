@@ -44,7 +44,7 @@ _value:
 def wave_report(entries, routes=None):
     header = "%-5s %-14s %8s %9s" % ("wave", "component", "objects", "seconds")
     lines = [header]
-    for entry in sorted(entries, key=lambda e: (int(e["wave"]), e["component"])):
+    for entry in sorted(entries, key=lambda e: int(e["wave"])):
         lines.append("%-5s %-14s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
     for route in sorted(routes or [], key=lambda r: r["metadata"]["name"]):
         lines.append("route %-14s https://%s" % (route["metadata"]["name"], route["spec"]["host"]))

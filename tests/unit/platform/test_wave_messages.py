@@ -14,23 +14,28 @@ def event(kind, name, reason, message, at, namespace="dify-platform"):
             "reason": reason, "message": message, "lastTimestamp": at}
 
 
+def deployment(name, available):
+    obj = gate("Deployment", name)
+    obj["spec"] = {"replicas": 2}
+    obj["status"] = {"replicas": 2, "updatedReplicas": 2, "availableReplicas": available}
+    return obj
+
+
 def test_a_timeout_names_the_blocking_object_and_its_newest_events_only():
-    failed = {"results": [
-        {"failed": False, "__dify_platform_gate": gate("Deployment", "dify-web")},
-        {"failed": True, "__dify_platform_gate": gate("Deployment", "dify-api")},
-    ]}
+    failed = {"msg": "Resource apply timed out"}
+    gates = [deployment("dify-web", 2), deployment("dify-api", 1)]
     events = [event("Pod", "dify-api-7d9-x", "BackOff", "pulling image %d" % i, "2026-11-21T00:00:%02dZ" % i) for i in range(8)]
     events.append(event("Pod", "dify-web-1", "Pulled", "web is fine", "2026-11-21T00:01:00Z"))
     events.append(event("Pod", "dify-api-other-ns", "Failed", "elsewhere", "2026-11-21T00:02:00Z", namespace="other"))
-    message = wave_failure(failed, 3, "dify", 600, events)
+    message = wave_failure(failed, 3, "dify", 600, gates, events)
     assert "Wave 3 (dify) did not become ready within 600s" in message
-    assert "Deployment dify-platform/dify-api" in message
+    assert "Deployment dify-platform/dify-api (status: replicas=2, availableReplicas=1)" in message
     assert "dify-web" not in message and "elsewhere" not in message
     assert "pulling image 7" in message and "pulling image 3" in message and "pulling image 2" not in message
 
 
 def test_an_apply_failure_says_so():
-    message = wave_failure({"msg": "Failed to apply object: Route.route.openshift.io is invalid"}, 3, "dify", 600, [])
+    message = wave_failure({"msg": "Failed to apply object: Route.route.openshift.io is invalid"}, 3, "dify", 600, [deployment("dify-web", 2)], [])
     assert message.startswith("Wave 3 (dify) failed while applying its objects")
     assert "Route.route.openshift.io is invalid" in message
 
@@ -50,3 +55,10 @@ def test_check_mode_reports_objects_of_namespaces_that_do_not_exist():
                {"kind": "SecurityContextConstraints", "metadata": {"name": "scc"}},
                gate("ServiceAccount", "a", "new"), gate("ServiceAccount", "b", "old")]
     assert in_missing_namespaces(objects, ["old", "default"]) == [gate("ServiceAccount", "a", "new")]
+
+
+def test_a_cluster_without_ready_condition_blocks():
+    cluster = gate("Cluster", "pg")
+    cluster["status"] = {"phase": "Setting up primary", "conditions": [{"type": "Ready", "status": "False"}]}
+    message = wave_failure({"msg": "timed out"}, 1, "postgres", 60, [cluster], [])
+    assert "Blocked by Cluster dify-platform/pg (status: Ready=False; Setting up primary)" in message
