@@ -1,12 +1,13 @@
 """Make the repo importable as ansible_collections.airgap.dify_platform for every test tier."""
 
-import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("AIRGAP_CACHE") or Path.home() / ".cache" / "airgap-dify-platform")
-COLLECTIONS_ROOT = CACHE / "collections"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers.paths import CACHE, COLLECTIONS_ROOT, REPO  # noqa: E402
+
+__all__ = ["CACHE", "COLLECTIONS_ROOT", "REPO"]
 
 
 def _link_collection():
@@ -21,4 +22,3 @@ def _link_collection():
 _link_collection()
 if str(COLLECTIONS_ROOT) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_ROOT))
-sys.path.insert(0, str(REPO / "tests"))

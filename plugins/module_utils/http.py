@@ -41,10 +41,11 @@ def quote_segment(value):
 class Response:
     """What a request returned: status, headers and the raw body."""
 
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, url=""):
         self.status = status
         self.headers = headers
         self.body = body
+        self.url = url
 
     def json(self):
         if not self.body:
@@ -52,7 +53,7 @@ class Response:
         try:
             return json.loads(self.body.decode("utf-8"))
         except ValueError as exc:
-            raise ApiResponseError(self.status, "", "response is not JSON: %s" % exc) from exc
+            raise ApiResponseError(self.status, self.url, "response is not JSON: %s" % exc) from exc
 
     def text(self):
         return self.body.decode("utf-8", errors="replace")
@@ -108,14 +109,17 @@ class HttpClient:
         return url
 
     def request(self, method, path, query=None, body=None, form=None, headers=None,
-                authenticated=True, expect=None):
+                authenticated=True, expect=None, retry=None):
         """Send a request and return a :class:`Response`.
 
         ``body`` is sent as JSON, ``form`` as ``application/x-www-form-urlencoded``.
         ``expect`` lists the statuses that are answers rather than errors (4xx
         such as 404 or 409 that the caller wants to look at); any other status
-        of 400 or more raises :class:`ApiResponseError`.
+        of 400 or more raises :class:`ApiResponseError`. ``retry`` replaces the
+        client's policy for this request, e.g. ``RetryPolicy(attempts=1)`` for a
+        write that must not be sent twice.
         """
+        policy = retry or self.retry
         url = self.url(path, query)
         data, content_type = self._encode(body, form)
         refreshed = False
@@ -126,9 +130,9 @@ class HttpClient:
             try:
                 response = self._send(method, url, data, send_headers)
             except ApiConnectionError:
-                if attempt >= self.retry.attempts:
+                if attempt >= policy.attempts:
                     raise
-                self.retry.wait(attempt)
+                policy.wait(attempt)
                 continue
             status = response.status
             if expect and status in expect:
@@ -138,8 +142,8 @@ class HttpClient:
                 if self.auth.refresh(self):
                     attempt -= 1
                     continue
-            if status in RETRYABLE_STATUS and attempt < self.retry.attempts:
-                self.retry.wait(attempt)
+            if status in RETRYABLE_STATUS and attempt < policy.attempts:
+                policy.wait(attempt)
                 continue
             if status in (401, 403):
                 raise AuthenticationError(status, url, response.text())
@@ -179,10 +183,10 @@ class HttpClient:
         )
         try:
             handle = request.open(method, url, data=data, headers=headers)
-            return Response(handle.getcode(), dict(handle.headers), handle.read())
+            return Response(handle.getcode(), dict(handle.headers), handle.read(), url)
         except HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
-            return Response(exc.code, dict(exc.headers or {}), body)
+            return Response(exc.code, dict(exc.headers or {}), body, url)
         except (URLError, socket.timeout, ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ApiConnectionError(url, str(reason)) from exc

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import COLLECTIONS_ROOT
+from helpers.paths import COLLECTIONS_ROOT
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 
@@ -26,7 +26,9 @@ class PlaybookRun:
         self.returncode = returncode
         self.stdout = output
         self.stderr = stderr
-        self.data = json.loads(output) if output.strip().startswith("{") else {}
+        # With -v and more, ansible prints lines before the json callback's document.
+        start = output.find("\n{") + 1 if not output.lstrip().startswith("{") else output.find("{")
+        self.data = json.loads(output[start:]) if start >= 0 and output[start:].strip().startswith("{") else {}
 
     @property
     def results(self):

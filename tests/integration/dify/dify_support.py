@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import COLLECTIONS_ROOT
+from helpers.paths import COLLECTIONS_ROOT
 from helpers.playbook import ANSIBLE_PLAYBOOK, PlaybookRun, run_tasks
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dify-dsl"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import COLLECTIONS_ROOT, REPO
+from helpers.paths import COLLECTIONS_ROOT, REPO
 
 PLAYBOOK = REPO / "playbooks" / "site.yml"
 LOCAL_VARS = yaml.safe_load((REPO / "inventories" / "local" / "group_vars" / "dify_platform.yml").read_text())
