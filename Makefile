@@ -81,8 +81,12 @@ test: lint sanity units changelog-lint integration molecule ## Every test tier
 local-keycloak: venv ## Start the loopback Keycloak that stands in for the cluster's (idempotent)
 	$(BIN)/python hack/local_keycloak.py start
 
+.PHONY: local-storage
+local-storage: cluster-up ## The PersistentVolume pool of the local control plane (idempotent)
+	hack/local_storage.sh
+
 .PHONY: demo
-demo: venv cluster-up local-keycloak ## Bring up the local control plane and install every wave on it
+demo: venv cluster-up local-storage local-keycloak ## Bring up the local control plane and install every wave on it
 	$(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 
 .PHONY: bench-deploy
