@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """A real Keycloak on loopback for `make demo` and molecule, standing in for the
 cluster's Keycloak (kwok runs no containers, so the one the platform would run
 cannot answer API calls).
 
-    local_keycloak.py start   # idempotent: reuses a running server
-    local_keycloak.py stop
-    local_keycloak.py status
+    python hack/local_keycloak.py start   # idempotent: reuses a running server
+    python hack/local_keycloak.py stop
+    python hack/local_keycloak.py status
 
 It reuses the integration tests' download and Java discovery
 (tests/integration/keycloak/keycloak_server.py), runs `kc.sh start-dev` with a
@@ -103,7 +102,7 @@ def stop():
     pid = running_pid()
     if pid:
         os.killpg(pid, signal.SIGTERM)
-        for _ in range(60):
+        for _attempt in range(60):
             if running_pid() is None:
                 break
             time.sleep(0.5)

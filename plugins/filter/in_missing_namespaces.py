@@ -12,7 +12,7 @@ short_description: The objects whose namespace does not exist
 version_added: 0.1.0
 author: airgap.dify_platform maintainers (@airgap-dify-platform)
 description:
-  - Returns the namespaced objects whose namespace is not in O(existing): a server-side dry run
+  - Returns the namespaced objects whose namespace is not in O(existing). A server-side dry run
     cannot place them, so a check-mode run reports them as to be created instead.
   - Cluster-scoped objects and C(Namespace) objects are never returned.
 options:

@@ -45,11 +45,11 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError  # noqa: E402 - after the documentation
+from ansible.errors import AnsibleFilterError
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError  # noqa: E402 - after the documentation
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster  # noqa: E402 - after the documentation
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest  # noqa: E402 - after the documentation
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cluster
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import load_manifest
 
 
 def mirror_sets(path, registry, project, resolve_tags=False):

@@ -93,7 +93,10 @@ def wave_order_violations(objects):
                 "%s %s" % (o["kind"], o["metadata"]["name"]) for o in not_ready)))
             continue
         # A wave without gates is ready once its last object exists.
-        previous_ready = max(t for _, t in gated) if gated else max(_second(o["metadata"]["creationTimestamp"]) for o, _ in gates)
+        if gated:
+            previous_ready = max(ready for obj, ready in gated)
+        else:
+            previous_ready = max(_second(obj["metadata"]["creationTimestamp"]) for obj, ready in gates)
         first = min(waves[current], key=lambda o: o["metadata"]["creationTimestamp"])
         if _second(first["metadata"]["creationTimestamp"]) < previous_ready:
             violations.append("wave %s: %s %s was created at %s, before wave %s was ready at %s" % (
