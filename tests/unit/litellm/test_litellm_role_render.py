@@ -1,0 +1,135 @@
+"""The litellm role's templates, rendered by Ansible with the role's own defaults and vars (no cluster).
+
+What is checked is what the cluster would receive: restricted-v2 security (no fixed UID, GID or
+fsGroup), secrets referenced and never rendered, the model list with API keys as environment
+references, the optional egress proxy and Langfuse callback, and the reencrypt variant.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers.playbook import run_tasks
+
+REPO = Path(__file__).resolve().parents[3]
+ROLE = REPO / "roles" / "litellm"
+PLATFORM_VARS = REPO / "roles" / "dify_platform" / "vars" / "main.yml"
+
+BASE = {
+    "dify_platform_namespace": "ai",
+    "dify_platform_domain": "apps.example.test",
+    "dify_platform_route_tls_termination": "edge",
+    "dify_platform_images": {"litellm": "harbor.example.test/dify-platform/litellm-non_root@sha256:" + "a" * 64},
+    "litellm_models": [
+        {"model_name": "gpt-4o", "model": "openai/gpt-4o", "api_key_secret": {"name": "openai", "key": "api-key"}},
+        {"model_name": "llama", "model": "hosted_vllm/llama-3.1-70b", "api_base": "http://vllm.models.svc:8000/v1",
+         "params": {"rpm": 100}},
+    ],
+}
+
+
+def render(**overrides):
+    """The role's objects, as the role builds them, for the given variables."""
+    variables = dict(BASE, **overrides)
+    tasks = [
+        {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
+        {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(ROLE / "defaults" / "main.yml")}},
+        {"name": "role vars", "ansible.builtin.include_vars": {"file": str(ROLE / "vars" / "main.yml")}},
+        {"name": "inputs", "ansible.builtin.set_fact": variables},
+        {"name": "env and config", "ansible.builtin.set_fact": {
+            "__litellm_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2"),
+            "__litellm_config_hash": "0123456789abcdef",
+            "__litellm_migration_job": "litellm-migrate-0123456789"}},
+        {"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % " + ".join(
+            "(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLE / "templates" / name)
+            for name in ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"))}},
+    ]
+    play = run_tasks(tasks)
+    result = play.result("render")
+    assert not result.get("failed"), result.get("msg") or play.stderr[-2000:]
+    return dict(((obj["kind"], obj["metadata"]["name"]), obj) for obj in result["msg"])
+
+
+@pytest.fixture(scope="module")
+def edge():
+    return render()
+
+
+def env_of(container):
+    return dict((item["name"], item) for item in container["env"])
+
+
+def test_restricted_v2_and_no_fixed_ids(edge):
+    for kind, name in (("Deployment", "litellm"), ("Job", "litellm-migrate-0123456789")):
+        pod = edge[(kind, name)]["spec"]["template"]["spec"]
+        assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "litellm"
+        container = pod["containers"][0]
+        assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                                "capabilities": {"drop": ["ALL"]}}
+        text = json.dumps(pod)
+        for forbidden in ("runAsUser", "runAsGroup", "fsGroup", "privileged"):
+            assert forbidden not in text
+        assert container["image"].endswith("@sha256:" + "a" * 64)
+
+
+def test_secrets_are_referenced_never_rendered(edge):
+    env = env_of(edge[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0])
+    assert env["LITELLM_MASTER_KEY_VALUE"]["valueFrom"] == {"secretKeyRef": {"name": "dify-platform-litellm", "key": "master-key"}}
+    assert env["LITELLM_MASTER_KEY"]["value"] == "sk-$(LITELLM_MASTER_KEY_VALUE)"
+    assert env["LITELLM_SALT_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "salt-key"
+    assert env["DATABASE_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "dify-platform-db-litellm", "key": "password"}}
+    assert env["DATABASE_URL"]["value"] == ("postgresql://$(DATABASE_USERNAME):$(DATABASE_PASSWORD)@dify-platform-pg-rw:5432/"
+                                            "litellm?connection_limit=20")
+    assert env["DISABLE_SCHEMA_UPDATE"]["value"] == "true"
+    assert env["LITELLM_MODEL_KEY_0"]["valueFrom"] == {"secretKeyRef": {"name": "openai", "key": "api-key"}}
+    names = [item["name"] for item in edge[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0]["env"]]
+    assert names.index("LITELLM_MASTER_KEY_VALUE") < names.index("LITELLM_MASTER_KEY"), "$(VAR) needs VAR defined first"
+    assert names.index("DATABASE_PASSWORD") < names.index("DATABASE_URL")
+    job_env = env_of(edge[("Job", "litellm-migrate-0123456789")]["spec"]["template"]["spec"]["containers"][0])
+    assert "DISABLE_SCHEMA_UPDATE" not in job_env, "the migration Job must migrate"
+
+
+def test_config_holds_the_model_list_with_key_references(edge):
+    config = yaml.safe_load(edge[("ConfigMap", "litellm-config")]["data"]["config.yaml"])
+    assert config["model_list"] == [
+        {"model_name": "gpt-4o", "litellm_params": {"model": "openai/gpt-4o", "api_key": "os.environ/LITELLM_MODEL_KEY_0"}},
+        {"model_name": "llama", "litellm_params": {"model": "hosted_vllm/llama-3.1-70b",
+                                                   "api_base": "http://vllm.models.svc:8000/v1", "rpm": 100}},
+    ]
+    assert config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY",
+                                          "database_url": "os.environ/DATABASE_URL"}
+    assert "success_callback" not in config["litellm_settings"]
+
+
+def test_probes_and_route(edge):
+    container = edge[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health/readiness", "port": "http", "scheme": "HTTP"}
+    route = edge[("Route", "litellm")]["spec"]
+    assert route["host"] == "litellm.apps.example.test" and route["tls"]["termination"] == "edge"
+    assert edge[("Deployment", "litellm")]["spec"]["template"]["metadata"]["annotations"] == {
+        "airgap.dify-platform/config-hash": "0123456789abcdef"}
+
+
+def test_egress_proxy_langfuse_and_reencrypt():
+    objects = render(litellm_egress_proxy="http://proxy.example.test:3128", litellm_no_proxy=["vllm.models.svc"],
+                     litellm_langfuse_enabled=True, litellm_langfuse_host="https://langfuse.example.test",
+                     litellm_route_tls_termination="reencrypt", litellm_route_enabled=True)
+    pod = objects[("Deployment", "litellm")]["spec"]["template"]["spec"]
+    env = env_of(pod["containers"][0])
+    assert env["HTTPS_PROXY"]["value"] == "http://proxy.example.test:3128"
+    no_proxy = env["NO_PROXY"]["value"].split(",")
+    assert {"vllm.models.svc", "dify-platform-pg-rw", ".svc", "localhost"} <= set(no_proxy)
+    assert env["LANGFUSE_PUBLIC_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "public-key"
+    config = yaml.safe_load(objects[("ConfigMap", "litellm-config")]["data"]["config.yaml"])
+    assert config["litellm_settings"]["success_callback"] == ["langfuse"]
+    assert "--ssl_certfile_path=/etc/litellm-tls/tls.crt" in pod["containers"][0]["args"]
+    assert pod["containers"][0]["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    service = objects[("Service", "litellm")]
+    assert service["metadata"]["annotations"]["service.beta.openshift.io/serving-cert-secret-name"] == "litellm-tls"
+
+
+def test_route_can_be_left_out():
+    assert ("Route", "litellm") not in render(litellm_route_enabled=False)
