@@ -29,7 +29,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http import HttpClient, RetryPolicy, quote_segment
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy, quote_segment
 
 PAGE_LIMIT = 100  # the most Dify's app list returns per page
 MAX_PAGES = 10000

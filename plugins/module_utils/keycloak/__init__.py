@@ -7,7 +7,7 @@ One file per job:
 
 - ``args``: the shared connection argument spec (the ``keycloak`` action group);
 - ``auth``: admin tokens (password or client-credentials grant), refreshed on 401;
-- ``client``: the admin REST client on top of ``module_utils.http``;
+- ``client``: the admin REST client on top of ``module_utils.http_client``;
 - ``representation`` and ``mappers``: module parameters to Keycloak representations;
 - ``compare``: normalise, compare only what was declared, build the diff;
 - ``realm_service`` and ``client_service``: read, create, update, delete, check mode.

@@ -5,7 +5,7 @@
 
 Two grants: ``password`` (a user such as the bootstrap admin, through a client
 such as ``admin-cli``) and ``client_credentials`` (a confidential client with a
-service account). :class:`TokenAuth` plugs into ``module_utils.http.HttpClient``:
+service account). :class:`TokenAuth` plugs into ``module_utils.http_client.HttpClient``:
 ``headers()`` authenticates a request and ``refresh(client)`` obtains a new token
 when the server answers 401; the HTTP client resends the request with it.
 A refresh runs the grant again rather than using a refresh token: it costs the
@@ -24,7 +24,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http import quote_segment
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import quote_segment
 
 PASSWORD = "password"  # noqa: S105  (the OAuth grant type, not a secret)
 CLIENT_CREDENTIALS = "client_credentials"

@@ -4,7 +4,7 @@
 """The Keycloak admin REST client: paths under /admin/realms, JSON in and out.
 
 Transport (TLS, timeouts, bounded retries with backoff, the token refresh on
-401, URL-encoding) is ``module_utils.http.HttpClient``; this class only knows
+401, URL-encoding) is ``module_utils.http_client.HttpClient``; this class only knows
 Keycloak's URL layout and treats 404 on a read as "does not exist".
 """
 
@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http import (
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
     HttpClient,
     RetryPolicy,
     quote_segment,

@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http import quote_segment
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import quote_segment
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.client import admin_path
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.compare import (
     canonical_client,
