@@ -11,7 +11,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     ApiResponseError,
     AuthenticationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http import HttpClient, RetryPolicy
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy
 
 
 class Script:
