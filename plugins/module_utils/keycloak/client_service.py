@@ -219,6 +219,7 @@ class ClientService:
         return ([("DELETE", kind, ids[name]) for kind, name in removals]
                 + [("PUT", kind, ids[name]) for kind, name in additions])
 
+
 def _result(client_id, end_state, changed, changes, diff, msg):
     end_state = end_state or {}
     return {
