@@ -1,8 +1,7 @@
 """harbor_project and harbor_robot against the fake Harbor: create, no-op, check mode, diff, update, errors.
 
 Every task runs through ansible-playbook, the way users run it, with the connection
-set once per play with module_defaults (per module, until meta/runtime.yml lists the
-harbor action group).
+set once per play through the action group (module_defaults: group/airgap.dify_platform.harbor).
 """
 
 import base64
@@ -13,7 +12,7 @@ from mirror_support import HARBOR_ADMIN_PASSWORD, lab  # noqa: F401  # pylint: d
 
 from helpers.playbook import run_tasks
 
-MODULES = ("airgap.dify_platform.harbor_project", "airgap.dify_platform.harbor_robot")
+GROUP = "group/airgap.dify_platform.harbor"
 
 
 def connection(lab, **extra):  # noqa: F811
@@ -24,8 +23,7 @@ def connection(lab, **extra):  # noqa: F811
 
 
 def run(lab, tasks, check=False, diff=True, **conn):  # noqa: F811
-    defaults = dict((module, connection(lab, **conn)) for module in MODULES)
-    return run_tasks(tasks, check=check, diff=diff, module_defaults=defaults)
+    return run_tasks(tasks, check=check, diff=diff, module_defaults={GROUP: connection(lab, **conn)})
 
 
 def task(module, title, **options):

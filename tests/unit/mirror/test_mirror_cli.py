@@ -48,3 +48,26 @@ def test_main_answers_json_even_on_bad_input():
                                         ("2GiB", 2 << 30), ("1048576", 1 << 20), (123, 123), ("0", 0)])
 def test_parse_size(text, size):
     assert engine.parse_size(text) == size
+
+
+def test_wait_returns_when_this_run_ends_or_its_job_does(tmp_path):
+    progress = tmp_path / "progress.json"
+    clock = iter(range(1000)).__next__
+    # An earlier run's progress does not count, and the timeout is kept.
+    progress.write_text(json.dumps({"token": "old", "finished": True, "line": "old run"}))
+    answer = cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 3}, clock=clock, sleep=lambda s: None)
+    assert answer == {"finished": False, "line": "starting", "state": {"token": "old", "finished": True, "line": "old run"}}
+    progress.write_text(json.dumps({"token": "new", "finished": False, "line": "copying: 1/2 images"}))
+    answer = cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 3}, clock=clock, sleep=lambda s: None)
+    assert answer["finished"] is False and answer["line"] == "copying: 1/2 images"
+    # The job ended (Ansible's async wrapper replaced {"started": 1} with the result) without progress: done too.
+    job = tmp_path / "job"
+    job.write_text(json.dumps({"started": 1, "finished": 0}))
+    assert cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 2, "job_file": str(job)},
+                    clock=clock, sleep=lambda s: None)["finished"] is False
+    job.write_text(json.dumps({"rc": 2, "stdout": "{}"}))
+    assert cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 100, "job_file": str(job)},
+                    clock=clock, sleep=lambda s: None)["finished"] is True
+    progress.write_text(json.dumps({"token": "new", "finished": True, "line": "finished"}))
+    assert cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 100}, clock=clock,
+                    sleep=lambda s: None)["line"] == "finished"
