@@ -84,8 +84,15 @@ class KeycloakAdmin:
         return response.json()
 
     def create(self, path, body):
-        """POST a representation; return the id from the Location header (or None)."""
-        response = self.http.request("POST", path, body=body)
+        """POST a representation; return the id from the Location header, or None.
+
+        409 (it exists already) is an answer, not an error: a POST whose first
+        attempt went through but whose answer was lost is retried, and then
+        conflicts with itself. Callers look the object up again and verify it.
+        """
+        response = self.http.request("POST", path, body=body, expect=(409,))
+        if response.status == 409:
+            return None
         location = _header(response.headers, "Location")
         if location:
             return location.rstrip("/").rsplit("/", 1)[-1]

@@ -7,7 +7,9 @@ the status it got back.
 
 Faults:
 - :meth:`fail_next`: answer the next N requests (or the next N that carry a
-  bearer token) with a status, 503 by default, without forwarding them;
+  bearer token, or use a given method) with a status, 503 by default, without
+  forwarding them; or, with ``forward=True``, after forwarding them (the
+  server did the work, the answer is lost on the way back);
 - :meth:`unauthorized`: answer 401 to the next N requests that carry a bearer
   token, as Keycloak does for an expired one;
 - :meth:`before_next_authenticated`: run a callback (for example revoking every
@@ -78,9 +80,10 @@ class FaultProxy:
             self._fail = None
             self._before_authenticated = None
 
-    def fail_next(self, count, status=503, authenticated_only=False):
+    def fail_next(self, count, status=503, authenticated_only=False, method=None, forward=False):
         with self._lock:
-            self._fail = [count, status, authenticated_only]
+            self._fail = {"count": count, "status": status, "authenticated_only": authenticated_only,
+                          "method": method, "forward": forward}
 
     def unauthorized(self, count=1):
         self.fail_next(count, 401, authenticated_only=True)
@@ -101,16 +104,29 @@ class FaultProxy:
 
     # --- the proxy itself -------------------------------------------------------
 
-    def _decide(self, authorization):
-        """What to do with a request: (status to inject or None, callback to run first or None)."""
+    def _decide(self, method, authorization):
+        """What to do with a request: (status to inject or None, forward first?, callback to run first or None)."""
         with self._lock:
-            if self._fail and self._fail[0] > 0 and (authorization or not self._fail[2]):
-                self._fail[0] -= 1
-                return self._fail[1], None
+            fail = self._fail
+            if fail and fail["count"] > 0 and (authorization or not fail["authenticated_only"]) \
+                    and fail["method"] in (None, method):
+                fail["count"] -= 1
+                return fail["status"], fail["forward"], None
             if authorization and self._before_authenticated is not None:
                 callback, self._before_authenticated = self._before_authenticated, None
-                return None, callback
-        return None, None
+                return None, False, callback
+        return None, False, None
+
+    def _forward(self, method, path, body, headers):
+        """Send a request upstream and return (status, headers, body)."""
+        headers = dict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP)
+        conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            conn.close()
 
     def _record(self, record):
         with self._lock:
@@ -127,7 +143,9 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 authorization = self.headers.get("Authorization")
-                inject, callback = proxy._decide(authorization)
+                inject, forward, callback = proxy._decide(self.command, authorization)
+                if inject is not None and forward:
+                    proxy._forward(self.command, self.path, body, self.headers)
                 if inject is not None:
                     payload = b'{"error":"injected by the test proxy"}'
                     self.send_response(inject)
@@ -139,22 +157,15 @@ class FaultProxy:
                     return
                 if callback is not None:
                     callback()
-                headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP)
-                conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    self.send_response(response.status)
-                    for key, value in response.getheaders():
-                        if key.lower() not in HOP_BY_HOP:
-                            self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    proxy._record(Record(self.command, self.path, authorization, response.status, False))
-                finally:
-                    conn.close()
+                status, headers, data = proxy._forward(self.command, self.path, body, self.headers)
+                self.send_response(status)
+                for key, value in headers:
+                    if key.lower() not in HOP_BY_HOP:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                proxy._record(Record(self.command, self.path, authorization, status, False))
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

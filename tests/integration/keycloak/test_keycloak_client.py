@@ -301,3 +301,21 @@ def test_missing_realm_is_a_clear_error(kc, proxy):
     run = ks.run(kc, proxy.url, [ks.client_task("no realm", realm="it-no-such-realm", client_id="x")])
     result = run.result("no realm")
     assert result["failed"] is True and result["msg"] == "realm it-no-such-realm does not exist"
+
+
+def test_create_whose_answer_was_lost_is_not_created_twice(kc, proxy):
+    """Keycloak creates the client but the 201 is lost (503 on the way back): the retry
+    conflicts (409), and the module finds the client, finishes it, and says it created it."""
+    options = dict(realm=REALM, client_id="it-lost-answer", redirect_uris=["https://x.example.test/cb"],
+                   protocol_mappers=[{"name": "groups", "type": "groups"}])
+    proxy.fail_next(1, 503, authenticated_only=True, method="POST", forward=True)
+    run = ks.run(kc, proxy.url, [ks.client_task("create", no_log=True, **options), reveal_hash_task()])
+    shown = ks.ok(run, "reveal")["msg"]
+    client = kc.client(REALM, "it-lost-answer")
+    assert shown["changed"] is True and shown["id"] == client["id"]
+    posts = [(r.status, r.injected) for r in proxy.requests(token=False) if r.method == "POST"]
+    assert posts == [(503, True), (409, False)]
+    assert client["redirectUris"] == ["https://x.example.test/cb"]
+    assert sorted(mappers_by_name(client)) == ["groups"]
+    run = ks.run(kc, proxy.url, [ks.client_task("again", **options)])
+    assert ks.ok(run, "again")["changed"] is False
