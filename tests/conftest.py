@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers.paths import CACHE, COLLECTIONS_ROOT, REPO  # noqa: E402
+from helpers.paths import CACHE, COLLECTIONS_ROOT, REPO
 
 __all__ = ["CACHE", "COLLECTIONS_ROOT", "REPO"]
 
