@@ -8,8 +8,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_go
-GO_VERSION=$(go env GOVERSION)
+# Static binaries, like the upstream releases, whether or not a C compiler is installed.
+export CGO_ENABLED=0
+# Part of every stamp: a new Go or different build flags rebuild everything.
+GO_VERSION="$(go env GOVERSION) cgo=$CGO_ENABLED"
 mkdir -p "$BIN_DIR" "$SRC_DIR"
+# One build at a time per cache: concurrent runs would rewrite the same wrapper modules.
+exec 8>"$SRC_DIR/.build.lock"
+flock 8
 
 # fresh <stamp> <binary>...: true when every binary exists with a matching stamp.
 fresh() {

@@ -3,9 +3,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+lock_cluster
 if cluster_exists; then
   log "deleting cluster $CLUSTER_NAME"
-  mkdir -p "$STATE_DIR"
   kw delete cluster --kubeconfig "$KUBECONFIG_PATH" >"$STATE_DIR/delete.log" 2>&1 ||
     die "kwokctl delete cluster failed; see $STATE_DIR/delete.log"
 else

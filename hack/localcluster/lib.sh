@@ -38,7 +38,8 @@ require_go() {
 
 # kubectl and kwokctl bound to the local cluster.
 kc() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
-kw() { "$BIN_DIR/kwokctl" --name "$CLUSTER_NAME" "$@"; }
+# (fd 9 is the lock_cluster lock: the cluster processes kwokctl starts must not inherit it.)
+kw() { "$BIN_DIR/kwokctl" --name "$CLUSTER_NAME" "$@" 9>&-; }
 
 cluster_exists() {
   [[ -x "$BIN_DIR/kwokctl" ]] && "$BIN_DIR/kwokctl" get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"
@@ -53,4 +54,11 @@ cluster_healthy() {
   cluster_exists && [[ -f "$KUBECONFIG_PATH" ]] &&
     kc get --raw /readyz --request-timeout=5s >/dev/null 2>&1 &&
     (($(ready_nodes) >= NODE_COUNT))
+}
+
+# lock_cluster: serialize up.sh/down.sh runs (e.g. parallel test jobs) on this cache.
+lock_cluster() {
+  mkdir -p "$STATE_DIR"
+  exec 9>"$STATE_DIR/lock"
+  flock 9
 }

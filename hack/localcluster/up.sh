@@ -111,7 +111,7 @@ ensure_nodes() {
 start=$SECONDS
 "$LOCALCLUSTER_DIR/build.sh"
 "$LOCALCLUSTER_DIR/crds.sh"
-mkdir -p "$STATE_DIR"
+lock_cluster
 
 if cluster_healthy && content_installed; then
   log "cluster $CLUSTER_NAME is already up and healthy"
