@@ -85,19 +85,21 @@ kube_ldflags() {
   minor=${KUBE_VERSION#v*.}; minor=${minor%%.*}
   for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     flags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor"
-    flags+=" -X $p.gitTreeState=clean -X $p.buildDate=$build_date"
+    flags+=" -X $p.gitTreeState=clean -X $p.buildDate=$build_date -X $p.gitCommit="
   done
   echo "$flags"
 }
 
 build_kube() {
-  local stamp="k8s.io/kubernetes@$KUBE_VERSION $GO_VERSION" dir=$SRC_DIR/k8s-wrapper b
+  local ldflags stamp dir=$SRC_DIR/k8s-wrapper b
+  ldflags=$(kube_ldflags)
+  stamp="k8s.io/kubernetes@$KUBE_VERSION $GO_VERSION ldflags=$(sha256sum <<<"$ldflags" | cut -c1-8)"
   if fresh "$stamp" "${KUBE_BINS[@]}"; then log "kubernetes $KUBE_VERSION: up to date"; return; fi
   log "building kubernetes $KUBE_VERSION (${KUBE_BINS[*]}); a cold build takes a while"
   local pkgs=()
   for b in "${KUBE_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   write_wrapper "$dir" "k8s.io/kubernetes $KUBE_VERSION" "$(kube_staging_replaces)" "${pkgs[@]}"
-  (cd "$dir" && timed kubernetes go build -trimpath -ldflags "$(kube_ldflags)" -o "$BIN_DIR/" "${pkgs[@]}")
+  (cd "$dir" && timed kubernetes go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/" "${pkgs[@]}")
   mark "$stamp" "${KUBE_BINS[@]}"
 }
 
