@@ -27,7 +27,7 @@ require_go() {
     PATH=/usr/local/go/bin:$PATH
   fi
   command -v go >/dev/null 2>&1 || die "Go toolchain not found: install Go >= ${GO_MIN_VERSION} and put 'go' on PATH"
-  export GOTOOLCHAIN=local
+  export GOTOOLCHAIN=local GOWORK=off
   local have
   have=$(go env GOVERSION)
   have=${have#go}

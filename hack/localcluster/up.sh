@@ -105,8 +105,10 @@ ensure_nodes() {
     log "creating $NODE_COUNT fake nodes"
     kw scale node --replicas "$NODE_COUNT" >>"$STATE_DIR/create.log" 2>&1
   fi
-  wait_until 120 "$NODE_COUNT Ready nodes" test "$(ready_nodes)" -ge "$NODE_COUNT"
+  wait_until 120 "$NODE_COUNT Ready nodes" enough_ready_nodes
 }
+
+enough_ready_nodes() { (($(ready_nodes) >= NODE_COUNT)); }
 
 start=$SECONDS
 "$LOCALCLUSTER_DIR/build.sh"
