@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,8 +57,13 @@ def sync(stack, proxy, users, keys, label):
     if result.get("failed") or play.returncode != 0:
         raise SystemExit("%s failed: %s\n%s" % (label, result.get("msg"), play.stderr[-3000:]))
     requests = proxy.requests()
+    duration = play.data["plays"][0]["tasks"][0]["task"]["duration"]
+    task_seconds = (datetime.fromisoformat(duration["end"].rstrip("Z"))
+                    - datetime.fromisoformat(duration["start"].rstrip("Z"))).total_seconds()
     return {
         "seconds": round(seconds, 2),
+        "task_seconds": round(task_seconds, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "requests": len(requests),
         "module_counted_requests": result["api_requests"],
         "writes": sum(1 for r in requests if r.method == "POST"),
@@ -103,12 +109,17 @@ def main():
     }
     print("LiteLLM %s users with one key each (stack ready in %.1f s: %s)" % (
         args.users, setup, ", ".join("%s %.1f s" % kv for kv in report["stack_timings"].items())))
-    print("  cold:         %7.1f s  %5d requests (%d writes)  created %s" % (
-        cold["seconds"], cold["requests"], cold["writes"], cold["summary"]["created"]))
-    print("  no-op:        %7.1f s  %5d requests  changed=%s" % (noop["seconds"], noop["requests"], noop["changed"]))
-    print("  %d drifted:   %7.1f s  %5d requests  %d updates" % (
-        args.drift, drift["seconds"], drift["requests"], len(drift["updates"])))
-    print("  after drift:  %7.1f s  %5d requests  changed=%s" % (after["seconds"], after["requests"], after["changed"]))
+    print("  (seconds: the whole ansible-playbook run; in brackets the sync task alone; load: 1-min load average)")
+    print("  cold:         %7.1f s (%6.1f s)  %5d requests (%d writes)  created %s  load %.1f" % (
+        cold["seconds"], cold["task_seconds"], cold["requests"], cold["writes"], cold["summary"]["created"],
+        cold["load_average"]))
+    print("  no-op:        %7.1f s (%6.1f s)  %5d requests  changed=%s  load %.1f" % (
+        noop["seconds"], noop["task_seconds"], noop["requests"], noop["changed"], noop["load_average"]))
+    print("  %d drifted:   %7.1f s (%6.1f s)  %5d requests  %d updates  load %.1f" % (
+        args.drift, drift["seconds"], drift["task_seconds"], drift["requests"], len(drift["updates"]),
+        drift["load_average"]))
+    print("  after drift:  %7.1f s (%6.1f s)  %5d requests  changed=%s  load %.1f" % (
+        after["seconds"], after["task_seconds"], after["requests"], after["changed"], after["load_average"]))
 
     problems = []
     if noop["changed"] or noop["writes"]:
