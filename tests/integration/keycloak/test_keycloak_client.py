@@ -87,6 +87,9 @@ def test_client_lifecycle(kc, proxy):
     assert shown["id"] == client["id"]
     assert shown["secret_sha256"] == sha256(client["secret"])
     assert client["secret"] not in run.stdout + run.stderr
+    # The module reads the secret from the client representation (one request); it is the
+    # value of the client-secret endpoint, which it reads only when the representation lacks it.
+    assert kc.get("/admin/realms/%s/clients/%s/client-secret" % (REALM, client["id"]))["value"] == client["secret"]
     # What the server holds is what was declared.
     assert client["publicClient"] is False and client["serviceAccountsEnabled"] is True
     assert client["directAccessGrantsEnabled"] is False
