@@ -14,7 +14,7 @@ author: airgap.dify_platform maintainers (@airgap-dify-platform)
 description:
   - Decodes the C(data) of each Secret and returns C(namespace/name/key) to value, for checks such as
     "no secret appears in this output". Use it only on tasks with C(no_log).
-  - Values shorter than O(min_length) (user names, empty values) are left out.
+  - Values shorter than O(min_length) (empty values) and keys in O(public_keys) (names, URLs) are left out.
 options:
   _input:
     description: Secret objects as returned by C(kubernetes.core.k8s_info).
@@ -25,6 +25,11 @@ options:
     description: Shortest value to keep.
     type: int
     default: 12
+  public_keys:
+    description: Keys that hold no secret (user names, client ids, issuer URLs).
+    type: list
+    elements: str
+    default: [username, client-id, issuer-url]
 """
 
 EXAMPLES = r"""
@@ -43,11 +48,16 @@ _value:
 import base64
 
 
-def secret_values(secrets, min_length=12):
+PUBLIC_KEYS = ("username", "client-id", "issuer-url")
+
+
+def secret_values(secrets, min_length=12, public_keys=PUBLIC_KEYS):
     values = {}
     for secret in secrets:
         meta = secret.get("metadata", {})
         for key, encoded in (secret.get("data") or {}).items():
+            if key in public_keys:
+                continue
             value = base64.b64decode(encoded).decode("utf-8", errors="replace")
             if len(value) >= min_length:
                 values["%s/%s/%s" % (meta.get("namespace"), meta.get("name"), key)] = value

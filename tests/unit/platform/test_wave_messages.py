@@ -62,3 +62,16 @@ def test_a_cluster_without_ready_condition_blocks():
     cluster["status"] = {"phase": "Setting up primary", "conditions": [{"type": "Ready", "status": "False"}]}
     message = wave_failure({"msg": "timed out"}, 1, "postgres", 60, [cluster], [])
     assert "Blocked by Cluster dify-platform/pg (status: Ready=False; Setting up primary)" in message
+
+
+def test_secret_values_keep_secrets_and_leave_names_out():
+    import base64
+
+    from ansible_collections.airgap.dify_platform.plugins.filter.secret_values import secret_values
+
+    def b64(text):
+        return base64.b64encode(text.encode()).decode()
+
+    secrets = [{"metadata": {"namespace": "ns", "name": "oidc"},
+                "data": {"client-id": b64("oauth2-proxy-long-name"), "client-secret": b64("s3cr3t-value-long"), "short": b64("abc")}}]
+    assert secret_values(secrets) == {"ns/oidc/client-secret": "s3cr3t-value-long"}
