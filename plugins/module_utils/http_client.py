@@ -22,7 +22,7 @@ import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-from ansible.module_utils.urls import Request
+from ansible.module_utils.urls import Request, make_context
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
     ApiConnectionError,
@@ -99,6 +99,8 @@ class HttpClient:
         self.cookies = cookies
         self.user_agent = user_agent
         self.request_count = 0
+        # Built once: loading the CA store for every request costs more than the request.
+        self._context = None
 
     def url(self, path, query=None):
         url = self.base_url + path
@@ -173,7 +175,10 @@ class HttpClient:
 
     def _send(self, method, url, data, headers):
         self.request_count += 1
+        if self._context is None and url.startswith("https:"):
+            self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
         request = Request(
+            context=self._context,
             validate_certs=self.validate_certs,
             ca_path=self.ca_path,
             timeout=self.timeout,
