@@ -29,8 +29,10 @@ cp "$repo/hack/get_pip_offline.py" "$bootstrap"
 
 rm -rf "$tree"
 mkdir -p "$tree"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard) |
-  (cd "$repo" && xargs -0 cp --parents -t "$tree" 2>/dev/null || true)
+# Files deleted in the work tree but still tracked are left out.
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+  xargs -0 cp --parents -t "$tree")
 # ansible-test lists the collection's files through git when it finds a repo.
 (cd "$tree" && git init -q && git add -A >/dev/null)
 

@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STAGES_DIR=$LOCALCLUSTER_DIR/stages
+# shellcheck disable=SC2153  # STATE_DIR is set by lib.sh
 KWOKCTL_CONFIG=$STATE_DIR/kwokctl.yaml
 APPLIED_STAMP=$STATE_DIR/applied.stamp
 
