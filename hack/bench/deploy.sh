@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-deploy: the whole platform on the local control plane.
-#   cold   site.yml on a fresh cluster (cluster start-up not counted)
-#   no-op  site.yml again, nothing to change
+#   cold     site.yml on a fresh cluster (cluster start-up not counted)
+#   no-op    site.yml again, nothing to change
 #   kubectl  `kubectl apply --server-side` of the same rendered objects
 # and the ratio no-op / kubectl. Run from the repo root through make, which
 # exports AIRGAP_CACHE, KUBECONFIG and K8S_AUTH_KUBECONFIG.
@@ -9,23 +9,30 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
 site() { ansible-playbook -i inventories/local playbooks/site.yml "$@"; }
 calc() { python3 -c "print(round($1, 2))"; }
-seconds() { local start=$EPOCHREALTIME; "$@" >"$out/last.log" 2>&1 || { cat "$out/last.log"; exit 1; }; calc "$EPOCHREALTIME - $start"; }
+seconds() {
+  local start=$EPOCHREALTIME
+  "$@" >"$out/last.log" 2>&1 || { echo "error: $* failed:" >&2; tail -40 "$out/last.log" >&2; exit 1; }
+  calc "$EPOCHREALTIME - $start"
+}
+report() { sed -n '/"wave  component/,/^    \]/p' "$out/last.log" | sed -n 's/^ *"\(.*\)",\{0,1\}$/\1/p'; }
 
 hack/localcluster/down.sh >/dev/null
 hack/localcluster/up.sh >/dev/null
+hack/local_storage.sh >/dev/null
 python hack/local_keycloak.py start >/dev/null
 
 cold=$(seconds site)
-grep -A12 "wave report" "$out/last.log" | grep -E '^\s+"' | sed 's/^ *"//; s/",\?$//' || true
+report
 noop=$(seconds site -e dify_platform_render_dir="$out")
-grep -q 'changed=0 ' "$out/last.log" || { echo "error: the second converge changed something" >&2; grep -E 'changed:' "$out/last.log" >&2; exit 1; }
+grep -q 'changed=0 ' "$out/last.log" || { echo "error: the second converge changed something" >&2; exit 1; }
 objects=$(cat "$out"/*.yml | grep -c '^kind:')
 kubectl=$(seconds kubectl apply --server-side --field-manager airgap.dify_platform --force-conflicts -f "$out")
 
-printf '\n%-34s %8s\n' "bench-deploy (local control plane)" "seconds"
-printf '%-34s %8.1f\n' "cold converge (site.yml)" "$cold"
-printf '%-34s %8.1f\n' "no-op converge (site.yml)" "$noop"
-printf '%-34s %8.1f\n' "kubectl apply --server-side ($objects objects)" "$kubectl"
-printf '%-34s %8.2f\n' "ratio no-op / kubectl" "$(calc "$noop / $kubectl")"
+printf '\n%-46s %8s\n' "bench-deploy (local control plane)" "seconds"
+printf '%-46s %8.1f\n' "cold converge (site.yml)" "$cold"
+printf '%-46s %8.1f\n' "no-op converge (site.yml)" "$noop"
+printf '%-46s %8.1f\n' "kubectl apply --server-side ($objects objects)" "$kubectl"
+printf '%-46s %8.2f\n' "ratio no-op / kubectl" "$(calc "$noop / $kubectl")"
