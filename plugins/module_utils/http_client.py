@@ -28,9 +28,18 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     ApiConnectionError,
     ApiResponseError,
     AuthenticationError,
+    ValidationError,
 )
 
 RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
+
+
+def check_retry_options(params):
+    """Refuse the shared ``retries`` and ``timeout`` connection options when out of range."""
+    if params.get("retries") is not None and params["retries"] < 0:
+        raise ValidationError("retries must be 0 or more")
+    if params.get("timeout") is not None and params["timeout"] <= 0:
+        raise ValidationError("timeout must be more than 0 seconds")
 
 
 def quote_segment(value):

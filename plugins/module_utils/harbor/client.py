@@ -23,6 +23,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.harbor.auth import BasicAuth, basic_header
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
+    check_retry_options,
     HttpClient,
     RetryPolicy,
     quote_segment,
@@ -65,10 +66,7 @@ class HarborClient:
             raise ValidationError("harbor_url must be an http:// or https:// URL, got %r" % (params.get("harbor_url"),))
         if url.endswith(API):
             url = url[: -len(API)]
-        if params.get("retries") is not None and params["retries"] < 0:
-            raise ValidationError("retries must be 0 or more")
-        if params.get("timeout") is not None and params["timeout"] <= 0:
-            raise ValidationError("timeout must be more than 0 seconds")
+        check_retry_options(params)
         retry_args = dict(attempts=(params.get("retries") if params.get("retries") is not None else 3) + 1,
                           backoff=params.get("retry_backoff") or 0.5)
         if sleep is not None:

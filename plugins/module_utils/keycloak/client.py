@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
+    check_retry_options,
     HttpClient,
     RetryPolicy,
     quote_segment,
@@ -44,10 +45,7 @@ class KeycloakAdmin:
         url = params.get("auth_keycloak_url")
         if not url or not url.lower().startswith(("http://", "https://")):
             raise ValidationError("auth_keycloak_url must be an http:// or https:// URL, got %r" % (url,))
-        if params.get("retries") is not None and params["retries"] < 0:
-            raise ValidationError("retries must be 0 or more")
-        if params.get("timeout") is not None and params["timeout"] <= 0:
-            raise ValidationError("timeout must be more than 0 seconds")
+        check_retry_options(params)
         retry_args = dict(attempts=params.get("retries", 3) + 1, backoff=params.get("retry_backoff", 0.5))
         if sleep is not None:
             retry_args["sleep"] = sleep

@@ -20,7 +20,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy, check_retry_options
 
 USER_AGENT = "airgap.dify_platform-litellm"
 PAGE_SIZE = 100  # the largest page LiteLLM accepts (101 is answered 422)
@@ -70,10 +70,7 @@ class LiteLLMClient:
             raise ValidationError("api_url must be an http:// or https:// URL, got %r" % (url,))
         if not params.get("master_key"):
             raise ValidationError("master_key is required (or set LITELLM_MASTER_KEY)")
-        if params.get("retries") is not None and params["retries"] < 0:
-            raise ValidationError("retries must be 0 or more")
-        if params.get("timeout") is not None and params["timeout"] <= 0:
-            raise ValidationError("timeout must be more than 0 seconds")
+        check_retry_options(params)
         retry_args = dict(attempts=params.get("retries", 3) + 1, backoff=params.get("retry_backoff", 0.5))
         if sleep is not None:
             retry_args["sleep"] = sleep
