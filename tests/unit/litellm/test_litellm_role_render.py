@@ -21,6 +21,7 @@ BASE = {
     "dify_platform_namespace": "ai",
     "dify_platform_domain": "apps.example.test",
     "dify_platform_route_tls_termination": "edge",
+    "dify_platform_components": ["foundation", "postgres", "litellm"],
     "dify_platform_images": {"litellm": "harbor.example.test/dify-platform/litellm-non_root@sha256:" + "a" * 64},
     "litellm_models": [
         {"model_name": "gpt-4o", "model": "openai/gpt-4o", "api_key_secret": {"name": "openai", "key": "api-key"}},
@@ -122,13 +123,30 @@ def test_egress_proxy_langfuse_and_reencrypt():
     assert env["HTTPS_PROXY"]["value"] == "http://proxy.example.test:3128"
     no_proxy = env["NO_PROXY"]["value"].split(",")
     assert {"vllm.models.svc", "dify-platform-pg-rw", ".svc", "localhost"} <= set(no_proxy)
-    assert env["LANGFUSE_PUBLIC_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "public-key"
+    assert env["LANGFUSE_HOST"] == {"name": "LANGFUSE_HOST", "value": "https://langfuse.example.test"}
+    assert env["LANGFUSE_PUBLIC_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-langfuse-api", "key": "public_key"}
     config = yaml.safe_load(objects[("ConfigMap", "litellm-config")]["data"]["config.yaml"])
     assert config["litellm_settings"]["success_callback"] == ["langfuse"]
     assert "--ssl_certfile_path=/etc/litellm-tls/tls.crt" in pod["containers"][0]["args"]
     assert pod["containers"][0]["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
     service = objects[("Service", "litellm")]
     assert service["metadata"]["annotations"]["service.beta.openshift.io/serving-cert-secret-name"] == "litellm-tls"
+
+
+def test_langfuse_callback_follows_the_langfuse_wave():
+    """With the langfuse wave enabled the callback is on, keys and URL read from the Secret the langfuse role creates."""
+    objects = render(dify_platform_components=["foundation", "postgres", "langfuse", "litellm"])
+    env = env_of(objects[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0])
+    assert {name: env[name]["valueFrom"]["secretKeyRef"] for name in ("LANGFUSE_HOST", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY")} == {
+        "LANGFUSE_HOST": {"name": "dify-platform-langfuse-api", "key": "host"},
+        "LANGFUSE_PUBLIC_KEY": {"name": "dify-platform-langfuse-api", "key": "public_key"},
+        "LANGFUSE_SECRET_KEY": {"name": "dify-platform-langfuse-api", "key": "secret_key"}}
+    config = yaml.safe_load(objects[("ConfigMap", "litellm-config")]["data"]["config.yaml"])
+    assert config["litellm_settings"]["success_callback"] == ["langfuse"]
+    assert config["litellm_settings"]["failure_callback"] == ["langfuse"]
+    off = render(dify_platform_components=["foundation", "postgres", "langfuse", "litellm"], litellm_langfuse_enabled=False)
+    assert "LANGFUSE_PUBLIC_KEY" not in env_of(off[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0])
+    assert "success_callback" not in yaml.safe_load(off[("ConfigMap", "litellm-config")]["data"]["config.yaml"])["litellm_settings"]
 
 
 def test_route_can_be_left_out():
