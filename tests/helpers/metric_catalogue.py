@@ -53,20 +53,47 @@ class CatalogueSourceMissing(RuntimeError):
 # metricDescriptions, the scrape counters), exporter/info.go for the keyspace
 # gauges. Only the names are listed, not every INFO field.
 REDIS_EXPORTER = {
-    "redis_up", "redis_uptime_in_seconds", "redis_start_time_seconds", "redis_instance_info",
-    "redis_connected_clients", "redis_blocked_clients", "redis_tracking_clients",
-    "redis_memory_used_bytes", "redis_memory_used_rss_bytes", "redis_memory_used_peak_bytes",
-    "redis_memory_used_dataset_bytes", "redis_memory_max_bytes", "redis_mem_fragmentation_ratio",
-    "redis_config_maxmemory", "redis_config_maxclients",
-    "redis_connections_received_total", "redis_commands_processed_total", "redis_rejected_connections_total",
-    "redis_net_input_bytes_total", "redis_net_output_bytes_total",
-    "redis_expired_keys_total", "redis_evicted_keys_total", "redis_keyspace_hits_total", "redis_keyspace_misses_total",
-    "redis_cpu_sys_seconds_total", "redis_cpu_user_seconds_total",
-    "redis_commands_total", "redis_commands_duration_seconds_total",
-    "redis_db_keys", "redis_db_keys_expiring", "redis_db_avg_ttl_seconds",
-    "redis_rdb_last_bgsave_status", "redis_rdb_changes_since_last_save", "redis_aof_enabled", "redis_aof_last_write_status",
-    "redis_connected_slaves", "redis_master_link_up", "redis_slowlog_length",
-    "redis_exporter_scrapes_total", "redis_exporter_last_scrape_error", "redis_exporter_last_scrape_duration_seconds",
+    "redis_up",
+    "redis_uptime_in_seconds",
+    "redis_start_time_seconds",
+    "redis_instance_info",
+    "redis_connected_clients",
+    "redis_blocked_clients",
+    "redis_tracking_clients",
+    "redis_memory_used_bytes",
+    "redis_memory_used_rss_bytes",
+    "redis_memory_used_peak_bytes",
+    "redis_memory_used_dataset_bytes",
+    "redis_memory_max_bytes",
+    "redis_mem_fragmentation_ratio",
+    "redis_config_maxmemory",
+    "redis_config_maxclients",
+    "redis_connections_received_total",
+    "redis_commands_processed_total",
+    "redis_rejected_connections_total",
+    "redis_net_input_bytes_total",
+    "redis_net_output_bytes_total",
+    "redis_expired_keys_total",
+    "redis_evicted_keys_total",
+    "redis_keyspace_hits_total",
+    "redis_keyspace_misses_total",
+    "redis_cpu_sys_seconds_total",
+    "redis_cpu_user_seconds_total",
+    "redis_commands_total",
+    "redis_commands_duration_seconds_total",
+    "redis_db_keys",
+    "redis_db_keys_expiring",
+    "redis_db_avg_ttl_seconds",
+    "redis_rdb_last_bgsave_status",
+    "redis_rdb_changes_since_last_save",
+    "redis_aof_enabled",
+    "redis_aof_last_write_status",
+    "redis_connected_slaves",
+    "redis_master_link_up",
+    "redis_slowlog_length",
+    "redis_exporter_scrapes_total",
+    "redis_exporter_last_scrape_error",
+    "redis_exporter_last_scrape_duration_seconds",
     "redis_exporter_build_info",
 }
 
@@ -76,13 +103,25 @@ REDIS_EXPORTER = {
 # https://www.keycloak.org/observability/event-metrics (keycloak_user_events_total,
 # with event-metrics-user-enabled). Micrometer names, Prometheus exposition.
 KEYCLOAK = {
-    "http_server_requests_seconds_count", "http_server_requests_seconds_sum", "http_server_requests_seconds_bucket",
-    "http_server_requests_seconds_max", "http_server_active_requests",
-    "jvm_memory_used_bytes", "jvm_memory_committed_bytes", "jvm_memory_max_bytes",
-    "jvm_gc_pause_seconds_count", "jvm_gc_pause_seconds_sum", "jvm_threads_live_threads",
-    "process_cpu_usage", "system_cpu_usage",
-    "agroal_active_count", "agroal_available_count", "agroal_awaiting_count", "agroal_max_used_count",
-    "vendor_statistics_hits", "vendor_statistics_misses",
+    "http_server_requests_seconds_count",
+    "http_server_requests_seconds_sum",
+    "http_server_requests_seconds_bucket",
+    "http_server_requests_seconds_max",
+    "http_server_active_requests",
+    "jvm_memory_used_bytes",
+    "jvm_memory_committed_bytes",
+    "jvm_memory_max_bytes",
+    "jvm_gc_pause_seconds_count",
+    "jvm_gc_pause_seconds_sum",
+    "jvm_threads_live_threads",
+    "process_cpu_usage",
+    "system_cpu_usage",
+    "agroal_active_count",
+    "agroal_available_count",
+    "agroal_awaiting_count",
+    "agroal_max_used_count",
+    "vendor_statistics_hits",
+    "vendor_statistics_misses",
     "keycloak_user_events_total",
 }
 
@@ -90,13 +129,21 @@ KEYCLOAK = {
 # docs/metrics/workload/pod-metrics.md and docs/metrics/workload/deployment-metrics.md
 # of github.com/kubernetes/kube-state-metrics.
 KUBE_STATE_METRICS = {
-    "kube_pod_status_phase", "kube_pod_status_ready", "kube_pod_container_status_restarts_total",
-    "kube_pod_container_status_waiting_reason", "kube_pod_init_container_status_waiting_reason",
-    "kube_pod_container_status_ready", "kube_pod_container_status_terminated_reason",
-    "kube_pod_container_resource_requests", "kube_pod_container_resource_limits",
-    "kube_deployment_status_replicas", "kube_deployment_status_replicas_available",
-    "kube_deployment_status_replicas_unavailable", "kube_deployment_spec_replicas",
-    "kube_statefulset_status_replicas_ready", "kube_statefulset_replicas",
+    "kube_pod_status_phase",
+    "kube_pod_status_ready",
+    "kube_pod_container_status_restarts_total",
+    "kube_pod_container_status_waiting_reason",
+    "kube_pod_init_container_status_waiting_reason",
+    "kube_pod_container_status_ready",
+    "kube_pod_container_status_terminated_reason",
+    "kube_pod_container_resource_requests",
+    "kube_pod_container_resource_limits",
+    "kube_deployment_status_replicas",
+    "kube_deployment_status_replicas_available",
+    "kube_deployment_status_replicas_unavailable",
+    "kube_deployment_spec_replicas",
+    "kube_statefulset_status_replicas_ready",
+    "kube_statefulset_replicas",
 }
 
 # Dify's API server (langgenius/dify), sent over OTLP when ENABLE_OTEL is true and
@@ -169,7 +216,12 @@ def go_module_dir(module: str, version: str) -> Path:
     env["PATH"] = env.get("PATH", "") + os.pathsep + "/usr/local/go/bin"
     proc = subprocess.run(
         ["go", "mod", "download", "-json", f"{module}@{version}"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     try:
         info = json.loads(proc.stdout or "{}")
@@ -260,17 +312,21 @@ def otel_collector_metrics() -> set[str]:
 def litellm_prometheus_source() -> Path:
     candidates = sorted((CACHE / "litellm").glob("venv-*/lib/python*/site-packages/litellm/integrations/prometheus.py"))
     if not candidates:
-        raise CatalogueSourceMissing(
-            f"LiteLLM is not installed under {CACHE / 'litellm'}: run `make litellm-prepare` (tests/harness/litellm)"
-        )
+        raise CatalogueSourceMissing(f"LiteLLM is not installed under {CACHE / 'litellm'}: run `make litellm-prepare` (tests/harness/litellm)")
     return candidates[-1]
 
 
 def litellm_metrics(source: Path | None = None) -> set[str]:
     """Every metric PrometheusLogger creates through its counter/gauge/histogram factories."""
     tree = ast.parse((source or litellm_prometheus_source()).read_text())
-    kinds = {"_counter_factory": "counter", "_gauge_factory": "gauge", "_histogram_factory": "histogram",
-             "Counter": "counter", "Gauge": "gauge", "Histogram": "histogram"}
+    kinds = {
+        "_counter_factory": "counter",
+        "_gauge_factory": "gauge",
+        "_histogram_factory": "histogram",
+        "Counter": "counter",
+        "Gauge": "gauge",
+        "Histogram": "histogram",
+    }
     names = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -318,8 +374,22 @@ def catalogue() -> dict[str, set[str]]:
 # --- PromQL ------------------------------------------------------------------
 
 _KEYWORDS = {
-    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset",
-    "inf", "nan", "atan2", "start", "end",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "and",
+    "or",
+    "unless",
+    "offset",
+    "inf",
+    "nan",
+    "atan2",
+    "start",
+    "end",
 }
 _LABEL_LISTS = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
 
@@ -330,7 +400,7 @@ def metric_names(expr: str) -> set[str]:
     text = re.sub(r"\$\{[^}]*\}|\$\w+", "1", text)
     text = re.sub(r"\[[^\]]*\]", "", text)
     names = set()
-    for match in re.finditer(r'\{[^}]*\}', text):
+    for match in re.finditer(r"\{[^}]*\}", text):
         name = re.search(r'__name__\s*=\s*""', match.group(0))
         if name:
             raise ValueError(f"metric selected by __name__ in {expr!r}: name it instead")
