@@ -4,8 +4,8 @@
 """The Dify console API endpoints the modules use, over the shared http.HttpClient.
 
 Each method is one endpoint of Dify 1.15 (controllers/console/setup.py,
-init_validate.py, app/app.py, app/app_import.py) and turns Dify's answers
-into data or typed errors; none of them decides anything.
+init_validate.py, app/app.py, app/app_import.py, app/ops_trace.py) and turns
+Dify's answers into data or typed errors; none of them decides anything.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +18,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth imp
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import (
     ExportError,
     LoginError,
+    TracingRefusedError,
     PluginDaemonError,
     SetupError,
     error_summary,
@@ -213,3 +214,41 @@ class DifyClient:
         """Delete the app; False when it was already gone."""
         response = self._call("DELETE", "/apps/%s" % quote_segment(app_id), expect=(404,))
         return response.status != 404
+
+    # -- tracing (app/app.py AppTraceApi, app/ops_trace.py TraceAppConfigApi) -------------------
+    def get_app_trace(self, app_id):
+        """The app's tracing switch: {"enabled": bool, "tracing_provider": str or None}."""
+        return json_of(self._call("GET", "/apps/%s/trace" % quote_segment(app_id)))
+
+    def set_app_trace(self, app_id, enabled, provider):
+        path = "/apps/%s/trace" % quote_segment(app_id)
+        self._refusable("the tracing switch", "POST", path, body={"enabled": enabled, "tracing_provider": provider})
+
+    def get_trace_config(self, app_id, provider):
+        """The provider's config with its keys obfuscated by Dify, or None when the app has none."""
+        path = "/apps/%s/trace-config" % quote_segment(app_id)
+        data = json_of(self._call("GET", path, query={"tracing_provider": provider}))
+        return None if data.get("has_not_configured") else data
+
+    def create_trace_config(self, app_id, provider, config):
+        path = "/apps/%s/trace-config" % quote_segment(app_id)
+        self._refusable("the tracing config", "POST", path, body={"tracing_provider": provider, "tracing_config": config})
+
+    def update_trace_config(self, app_id, provider, config):
+        path = "/apps/%s/trace-config" % quote_segment(app_id)
+        self._refusable("the tracing config", "PATCH", path, body={"tracing_provider": provider, "tracing_config": config})
+
+    def delete_trace_config(self, app_id, provider):
+        path = "/apps/%s/trace-config" % quote_segment(app_id)
+        self._refusable("the deletion of the tracing config", "DELETE", path, query={"tracing_provider": provider})
+
+    def _refusable(self, what, method, path, **kwargs):
+        """A write Dify answers 400 to when it refuses it; the refusal becomes a TracingRefusedError.
+
+        Dify checks a tracing config against the provider before storing it, and answers
+        every failure as 400 with the reason in the message.
+        """
+        response = self._call(method, path, expect=(400,), **kwargs)
+        if response.status == 400:
+            raise TracingRefusedError(what, error_summary(response.body))
+        return response

@@ -99,5 +99,14 @@ class RecreateError(ApiError):
     """A recreate stopped half-way; the message says what exists and where the backup is."""
 
 
+class TracingRefusedError(ApiError):
+    """Dify answered HTTP 400 to a tracing write: a config it could not check, or a bad request."""
+
+    def __init__(self, what, reason):
+        self.what = what
+        self.reason = reason
+        super(TracingRefusedError, self).__init__("Dify refused %s (HTTP 400): %s" % (what, reason))
+
+
 class BatchError(PlatformError):
     """Several DSL files at once: every problem found, listed together."""

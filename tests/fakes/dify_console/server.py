@@ -21,7 +21,10 @@ stand-in, written from the upstream source (langgenius/dify, api/):
   and export (``{"data": yaml}``; the plugin daemon is called on every
   export; an unknown workflow is a 500);
 * controllers/console/app/app_import.py: ``POST /apps/imports`` answers 200,
-  202 (pending) or 400 (failed); ``POST /apps/imports/<id>/confirm``.
+  202 (pending) or 400 (failed); ``POST /apps/imports/<id>/confirm``;
+* controllers/console/app/app.py ``AppTraceApi`` and controllers/console/app/ops_trace.py
+  ``TraceAppConfigApi``: ``GET/POST /apps/<id>/trace`` and
+  ``GET/POST/PATCH/DELETE /apps/<id>/trace-config`` (see tracing_service.py).
 
 The import and export logic itself is in dsl_service.py. The fake records
 every request so that tests can assert what was (not) sent, and has
@@ -44,6 +47,8 @@ from http import cookies as http_cookies
 from urllib.parse import parse_qs, urlparse
 
 from .dsl_service import DslService, PluginDaemonDown, WorkflowNotFound
+from .errors import HttpError
+from .tracing_service import TracingStore
 
 API = "/console/api"
 PASSWORD_RE = re.compile(r"^(?=.*[a-zA-Z])(?=.*\d).{8,}$")
@@ -54,13 +59,6 @@ LIST_MODES = ("completion", "chat", "advanced-chat", "workflow", "agent-chat", "
 SESSION_PATHS = (API + "/login", API + "/refresh-token")
 
 Request = collections.namedtuple("Request", "method path status")
-
-
-class HttpError(Exception):
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status = status
-        self.body = {"code": code, "message": message, "status": status}
 
 
 def _unauthorized(message="Invalid token."):
@@ -82,6 +80,7 @@ class FakeDifyConsole:
         self.tls = tls
         self.access_token_max_uses = access_token_max_uses
         self.service = DslService(self.tenant_id, current_dsl_version)
+        self.tracing = TracingStore()
         self.lock = threading.RLock()
         self.requests = []
         self.injected = []  # [method, path regex, status or None (drop the connection), times left]
@@ -243,6 +242,12 @@ class FakeDifyConsole:
             ("GET", r"/apps/(?P<app_id>%s)" % UUID_RE, self.get_app),
             ("DELETE", r"/apps/(?P<app_id>%s)" % UUID_RE, self.delete_app),
             ("GET", r"/apps/(?P<app_id>%s)/export" % UUID_RE, self.export_app),
+            ("GET", r"/apps/(?P<app_id>%s)/trace" % UUID_RE, self.get_app_trace),
+            ("POST", r"/apps/(?P<app_id>%s)/trace" % UUID_RE, self.post_app_trace),
+            ("GET", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.get_trace_config),
+            ("POST", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.post_trace_config),
+            ("PATCH", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.patch_trace_config),
+            ("DELETE", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.delete_trace_config),
         )
         if not req.path.startswith(API + "/"):
             raise HttpError(404, "not_found", "The requested URL was not found on the server.")
@@ -379,6 +384,7 @@ class FakeDifyConsole:
         self.authenticate(req)
         self._app(app_id)
         del self.service.apps[app_id]
+        self.tracing.forget_app(app_id)
         return 204, None
 
     def export_app(self, req, app_id):
@@ -411,6 +417,53 @@ class FakeDifyConsole:
         self.authenticate(req)
         result = self.service.confirm_import(import_id)
         return (400 if result["status"] == "failed" else 200), result
+
+
+    # -- tracing ----------------------------------------------------------------------------
+    def get_app_trace(self, req, app_id):
+        # No get_app_model on this route upstream: a missing app is OpsTraceManager's ValueError.
+        self.setup_required()
+        self.authenticate(req)
+        if app_id not in self.service.apps:
+            raise HttpError(400, "invalid_param", "App not found")
+        return 200, self.tracing.get_app_trace(app_id)
+
+    def post_app_trace(self, req, app_id):
+        self.setup_required()
+        self.authenticate(req)
+        return 200, self.tracing.set_app_trace(app_id, req.json(), app_exists=app_id in self.service.apps)
+
+    def _provider_query(self, req):
+        provider = req.query().get("tracing_provider")
+        if provider is None:
+            raise HttpError(400, "invalid_param", "1 validation error for TraceProviderQuery\ntracing_provider\n  "
+                            "Field required [type=missing, input_value={}, input_type=dict]")
+        return provider
+
+    def get_trace_config(self, req, app_id):
+        self.setup_required()
+        self.authenticate(req)
+        self._app(app_id)
+        return 200, self.tracing.get_config(app_id, self._provider_query(req))
+
+    def post_trace_config(self, req, app_id):
+        self.setup_required()
+        self.authenticate(req)
+        self._app(app_id)
+        return 200, self.tracing.create_config(app_id, req.json())
+
+    def patch_trace_config(self, req, app_id):
+        self.setup_required()
+        self.authenticate(req)
+        self._app(app_id)
+        return 200, self.tracing.update_config(app_id, req.json())
+
+    def delete_trace_config(self, req, app_id):
+        self.setup_required()
+        self.authenticate(req)
+        self._app(app_id)
+        self.tracing.delete_config(app_id, self._provider_query(req))
+        return 204, None
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
