@@ -21,7 +21,9 @@ options:
     elements: dict
     required: true
   routes:
-    description: The Route objects of the platform; each is listed as C(https://<host>).
+    description:
+      - The Routes of the platform as the C(apply_wave) action returns them (C(name), C(host), C(tls)); each is
+        listed as C(https://<host>), or C(http://<host>) without TLS.
     type: list
     elements: dict
     default: []
@@ -30,7 +32,7 @@ options:
 EXAMPLES = r"""
 - name: Print the wave report
   ansible.builtin.debug:
-    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(routes.resources) }}"
+    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(dify_platform_routes) }}"
 """
 
 RETURN = r"""
@@ -46,8 +48,9 @@ def wave_report(entries, routes=None):
     lines = [header]
     for entry in sorted(entries, key=lambda e: int(e["wave"])):
         lines.append("%-5s %-14s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
-    for route in sorted(routes or [], key=lambda r: r["metadata"]["name"]):
-        lines.append("route %-14s https://%s" % (route["metadata"]["name"], route["spec"]["host"]))
+    for route in sorted(routes or [], key=lambda r: r["name"]):
+        scheme = "https" if route.get("tls") else "http"
+        lines.append("route %-14s %s://%s" % (route["name"], scheme, route["host"]))
     return lines
 
 

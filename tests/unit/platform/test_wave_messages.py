@@ -1,8 +1,7 @@
-"""What a run prints: the failure of a wave, the report, and the check-mode split."""
+"""What a run prints: the failure of a wave and the report."""
 
-from ansible_collections.airgap.dify_platform.plugins.filter.in_missing_namespaces import in_missing_namespaces
-from ansible_collections.airgap.dify_platform.plugins.filter.wave_failure import wave_failure
 from ansible_collections.airgap.dify_platform.plugins.filter.wave_report import wave_report
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import not_ready_message
 
 
 def gate(kind, name, namespace="dify-platform"):
@@ -22,45 +21,33 @@ def deployment(name, available):
 
 
 def test_a_timeout_names_the_blocking_object_and_its_newest_events_only():
-    failed = {"msg": "Resource apply timed out"}
     gates = [deployment("dify-web", 2), deployment("dify-api", 1)]
     events = [event("Pod", "dify-api-7d9-x", "BackOff", "pulling image %d" % i, "2026-11-21T00:00:%02dZ" % i) for i in range(8)]
     events.append(event("Pod", "dify-web-1", "Pulled", "web is fine", "2026-11-21T00:01:00Z"))
     events.append(event("Pod", "dify-api-other-ns", "Failed", "elsewhere", "2026-11-21T00:02:00Z", namespace="other"))
-    message = wave_failure(failed, 3, "dify", 600, gates, events)
+    message = not_ready_message(3, "dify", 600, gates, events)
     assert "Wave 3 (dify) did not become ready within 600s" in message
     assert "Deployment dify-platform/dify-api (status: replicas=2, availableReplicas=1)" in message
     assert "dify-web" not in message and "elsewhere" not in message
     assert "pulling image 7" in message and "pulling image 3" in message and "pulling image 2" not in message
 
 
-def test_an_apply_failure_says_so():
-    message = wave_failure({"msg": "Failed to apply object: Route.route.openshift.io is invalid"}, 3, "dify", 600, [deployment("dify-web", 2)], [])
-    assert message.startswith("Wave 3 (dify) failed while applying its objects")
-    assert "Route.route.openshift.io is invalid" in message
-
-
 def test_the_report_is_in_wave_order_with_route_urls():
     lines = wave_report(
         [{"wave": 3, "component": "dify", "objects": 20, "seconds": 12.34},
          {"wave": -1, "component": "foundation", "objects": 40, "seconds": 1.0}],
-        [{"metadata": {"name": "dify"}, "spec": {"host": "dify.apps.example.internal"}}])
+        [{"name": "dify", "namespace": "dify-platform", "host": "dify.apps.example.internal", "tls": True},
+         {"name": "plain", "namespace": "dify-platform", "host": "plain.apps.example.internal", "tls": False}])
     assert lines[1].split()[:3] == ["-1", "foundation", "40"]
     assert lines[2].split() == ["3", "dify", "20", "12.3"]
     assert lines[3] == "route dify           https://dify.apps.example.internal"
-
-
-def test_check_mode_reports_objects_of_namespaces_that_do_not_exist():
-    objects = [{"kind": "Namespace", "metadata": {"name": "new"}},
-               {"kind": "SecurityContextConstraints", "metadata": {"name": "scc"}},
-               gate("ServiceAccount", "a", "new"), gate("ServiceAccount", "b", "old")]
-    assert in_missing_namespaces(objects, ["old", "default"]) == [gate("ServiceAccount", "a", "new")]
+    assert lines[4] == "route plain          http://plain.apps.example.internal"
 
 
 def test_a_cluster_without_ready_condition_blocks():
     cluster = gate("Cluster", "pg")
     cluster["status"] = {"phase": "Setting up primary", "conditions": [{"type": "Ready", "status": "False"}]}
-    message = wave_failure({"msg": "timed out"}, 1, "postgres", 60, [cluster], [])
+    message = not_ready_message(1, "postgres", 60, [cluster], [])
     assert "Blocked by Cluster dify-platform/pg (status: Ready=False; Setting up primary)" in message
 
 

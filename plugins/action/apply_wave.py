@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of airgap.dify_platform.apply_wave: it runs on the controller.
+
+A wave is applied and waited for in the controller's process, over one
+kept-alive connection, instead of one module process per step: that is what
+brings a no-op converge of the platform close to ``kubectl apply``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply import (
+    CONFIGURED,
+    CREATED,
+    UNCHANGED,
+    apply_objects,
+    diff_of,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
+
+ARGUMENT_SPEC = {
+    "objects": {"type": "list", "elements": "dict", "required": True},
+    "wave": {"type": "int", "required": True},
+    "component": {"type": "str", "required": True},
+    "field_manager": {"type": "str", "default": "airgap.dify_platform"},
+    "force_conflicts": {"type": "bool", "default": True},
+    "create_only": {"type": "bool", "default": False},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 600},
+    "wait_sleep": {"type": "float", "default": 2.0},
+    "started": {"type": "float"},
+    "kubeconfig": {"type": "path"},
+    "context": {"type": "str"},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "request_timeout": {"type": "int", "default": 30},
+    "retries": {"type": "int", "default": 3},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        started = args["started"] or time.time()
+        check_mode = bool(self._task.check_mode)
+        if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
+            raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
+        client = None
+        try:
+            client = KubeClient(
+                load_connection(args["kubeconfig"], args["context"]),
+                validate_certs=args["validate_certs"], ca_path=args["ca_path"],
+                timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
+            applied = apply_objects(client, args["objects"], args["field_manager"],
+                                    force=args["force_conflicts"], check_mode=check_mode,
+                                    create_only=args["create_only"])
+            gates = gates_of(args["objects"])
+            if args["wait"] and not check_mode and gates:
+                wait_ready(client, gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
+        except PlatformError as exc:
+            raise AnsibleActionFail(str(exc)) from None
+        finally:
+            if client is not None:
+                client.close()
+
+        changed = [r for r in applied if r["action"] != UNCHANGED]
+        result.update(
+            changed=bool(changed),
+            objects=[{"ref": r["ref"], "action": r["action"]} for r in applied],
+            created=sum(r["action"] == CREATED for r in applied),
+            configured=sum(r["action"] == CONFIGURED for r in applied),
+            unchanged=sum(r["action"] == UNCHANGED for r in applied),
+            gates=[r["ref"] for r in applied if r["kind"] in {g["kind"] for g in gates}],
+            routes=_routes(applied),
+            report={
+                "wave": args["wave"],
+                "component": args["component"],
+                "objects": len(applied),
+                "seconds": round(time.time() - started, 1),
+            },
+        )
+        if self._task.diff and changed:
+            result["diff"] = [diff_of(r) for r in changed]
+        return result
+
+
+def _routes(applied):
+    routes = []
+    for r in applied:
+        if r["kind"] == "Route":
+            spec = (r["after"] or {}).get("spec") or {}
+            routes.append({"name": r["name"], "namespace": r["namespace"], "host": spec.get("host", ""),
+                           "tls": bool(spec.get("tls"))})
+    return routes

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Server-side apply of a list of objects, telling what changed.
+
+Each object is read, then applied with ``application/apply-patch+yaml`` (in
+check mode as a server dry run, ``dryRun=All``). It changed when what the
+server returns differs from what was read, apart from ``status`` and the
+metadata the server keeps for itself (``resourceVersion``, ``generation``,
+``managedFields``). The resourceVersion alone would not do: the first apply
+after an object's creation records a ``before-first-apply`` manager for the
+server's defaults, a write that changes nothing the user declared. An object whose namespace does not exist yet
+(created by the same run) cannot be dry-run and is reported as to be created.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
+from ansible_collections.airgap.dify_platform.plugins.module_utils.redact import MASK, MASK_CHANGED
+
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
+# Metadata the server keeps for itself; a difference there alone is not a change.
+VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation")
+
+
+def apply_objects(client, objects, field_manager, force=True, check_mode=False, create_only=False):
+    """Apply every object in order; return one result dict per object.
+
+    ``create_only`` leaves objects that exist as they are: generated Secrets
+    are created once and never rewritten.
+    """
+    missing_namespaces = set()
+    results = []
+    for obj in objects:
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        if check_mode and obj.get("kind") == "Namespace":
+            missing_namespaces.discard(obj["metadata"]["name"])
+        if check_mode and namespace and (namespace in missing_namespaces or not _namespace_exists(client, namespace)):
+            missing_namespaces.add(namespace)
+            results.append(_result(obj, CREATED, None, obj))
+            continue
+        results.append(apply_object(client, obj, field_manager, force, check_mode, create_only))
+        if check_mode and obj.get("kind") == "Namespace" and results[-1]["action"] == CREATED:
+            missing_namespaces.add(obj["metadata"]["name"])
+    return results
+
+
+def apply_object(client, obj, field_manager, force=True, check_mode=False, create_only=False):
+    path = client.path(obj)
+    live = client.request("GET", path, expect=(404,))
+    before = None if live.status == 404 else live.json()
+    if create_only and before is not None:
+        return _result(obj, UNCHANGED, before, before)
+    query = {"fieldManager": field_manager, "force": "true" if force else None, "dryRun": "All" if check_mode else None}
+    after = client.request(
+        "PATCH", path, query=query, body=obj, headers={"Content-Type": APPLY_CONTENT_TYPE}).json()
+    if before is None:
+        action = CREATED
+    else:
+        action = CONFIGURED if _comparable(before) != _comparable(after) else UNCHANGED
+    return _result(obj, action, before, after)
+
+
+def _namespace_exists(client, name):
+    return client.request("GET", "/api/v1/namespaces/" + name, expect=(404,)).status != 404
+
+
+def _comparable(obj):
+    copy = json.loads(json.dumps(obj))
+    copy.pop("status", None)
+    for key in VOLATILE_METADATA:
+        copy.get("metadata", {}).pop(key, None)
+    return copy
+
+
+def _result(obj, action, before, after):
+    return {
+        "ref": object_ref(obj),
+        "kind": obj.get("kind"),
+        "name": obj["metadata"]["name"],
+        "namespace": obj["metadata"].get("namespace"),
+        "action": action,
+        "before": before,
+        "after": after,
+    }
+
+
+def diff_of(result):
+    """The before/after of one applied object for ``--diff``: no managedFields, Secret values masked."""
+    before, after = _shown(result["before"]), _shown(result["after"])
+    if result["kind"] == "Secret":
+        for field in ("data", "stringData"):
+            old, new = before.get(field) or {}, after.get(field) or {}
+            if field in before:
+                before[field] = dict((key, MASK) for key in old)
+            if field in after:
+                after[field] = dict((key, MASK if old.get(key) == value else MASK_CHANGED) for key, value in new.items())
+    return {
+        "before_header": result["ref"],
+        "after_header": result["ref"],
+        "before": before,
+        "after": after,
+    }
+
+
+def _shown(obj):
+    if obj is None:
+        return {}
+    shown = _comparable(obj)
+    metadata = shown.get("metadata", {})
+    for key in ("uid", "creationTimestamp"):
+        metadata.pop(key, None)
+    return shown

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The message of a wave that did not become ready: each blocking object, its status, its newest events."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import is_ready, summary
+
+EVENTS_PER_OBJECT = 5
+
+
+def object_ref(obj):
+    """``Kind namespace/name`` (an empty namespace for cluster-scoped objects)."""
+    metadata = obj.get("metadata") or {}
+    return "%s %s/%s" % (obj.get("kind"), metadata.get("namespace", ""), metadata.get("name"))
+
+
+def _event_time(event):
+    return event.get("lastTimestamp") or event.get("eventTime") or (event.get("metadata") or {}).get("creationTimestamp") or ""
+
+
+def events_for(obj, events, limit=EVENTS_PER_OBJECT):
+    """The newest events of an object and of what it owns (its pods share its name as a prefix)."""
+    name = (obj.get("metadata") or {}).get("name", "")
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    related = [
+        e for e in events
+        if (e.get("involvedObject") or {}).get("name", "").startswith(name)
+        and (namespace is None or (e.get("involvedObject") or {}).get("namespace") == namespace)
+    ]
+    related.sort(key=_event_time)
+    return related[-limit:]
+
+
+def _describe_event(event):
+    involved = event.get("involvedObject") or {}
+    return "%s %s %s: %s" % (
+        involved.get("kind", "?"), involved.get("name", "?"), event.get("reason", ""), (event.get("message") or "").strip())
+
+
+def not_ready_message(wave, component, timeout, gates, events, failed=False):
+    """Name every gate that is not ready, with its status and newest events."""
+    blocked = [g for g in gates if not is_ready(g)]
+    outcome = "failed" if failed else "did not become ready within %ss" % timeout
+    parts = ["Wave %s (%s) %s." % (wave, component, outcome)]
+    for obj in blocked:
+        recent = events_for(obj, events)
+        described = "; ".join(_describe_event(e) for e in recent) if recent else "no events"
+        parts.append("Blocked by %s (status: %s). Recent events: %s." % (object_ref(obj), summary(obj), described))
+    return " ".join(parts)

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait, with a bounded timeout, until every gate of a wave is ready."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import not_ready_message, object_ref
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import (
+    GATE_KINDS,
+    has_failed,
+    is_ready,
+)
+
+
+class WaveNotReady(PlatformError):
+    """A gate did not become ready in time, or failed; the message names it and its events."""
+
+    def __init__(self, message, gates):
+        super(WaveNotReady, self).__init__(message)
+        self.gates = gates
+
+
+def gates_of(objects):
+    return [o for o in objects if o.get("kind") in GATE_KINDS]
+
+
+def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep):
+    """Poll the gates until all are ready; return their live state, or raise :class:`WaveNotReady`."""
+    deadline = clock() + timeout
+    live = {}
+    pending = list(gates)
+    while True:
+        still = []
+        for gate in pending:
+            state = client.get_json(client.path(gate))
+            live[object_ref(gate)] = state
+            if has_failed(state):
+                raise WaveNotReady(_message(client, wave, component, timeout, [state], failed=True), [state])
+            if not is_ready(state):
+                still.append(gate)
+        pending = still
+        if not pending:
+            return [live[object_ref(g)] for g in gates]
+        if clock() >= deadline:
+            states = [live[object_ref(g)] for g in pending]
+            raise WaveNotReady(_message(client, wave, component, timeout, states), states)
+        sleep(min(interval, max(0.0, deadline - clock())))
+
+
+def _message(client, wave, component, timeout, states, failed=False):
+    events = []
+    for namespace in sorted(set((s.get("metadata") or {}).get("namespace") for s in states) - {None}):
+        events.extend((client.get_json("/api/v1/namespaces/%s/events" % namespace) or {}).get("items", []))
+    return not_ready_message(wave, component, timeout, states, events, failed=failed)

@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: apply_wave
+short_description: Apply one sync wave server-side and wait until its gates are ready
+version_added: 0.2.0
+description:
+  - Applies every object of a wave with Kubernetes server-side apply, in the order given, then waits with a bounded
+    timeout until every gate of the wave is ready. Gates are Deployments and StatefulSets (rolled out and available),
+    Jobs (condition C(Complete); a C(Failed) Job fails the wave at once), and CloudNativePG C(Cluster) and
+    C(Keycloak) objects (condition C(Ready)).
+  - A timeout or a failed Job fails the task with a message that names each blocking object, its status and its
+    newest events.
+  - An object counts as changed when the applied object differs from the one read before, apart from C(status),
+    C(resourceVersion), C(generation) and C(managedFields). A no-op costs one read and one apply per object over a
+    single kept-alive connection, plus one read per gate.
+  - This is an action plugin. It runs on the controller, like C(kubectl), and reads the cluster from a kubeconfig.
+author:
+  - airgap.dify_platform maintainers (@airgap-dify-platform)
+attributes:
+  check_mode:
+    support: full
+    description: Runs a server-side dry run (C(dryRun=All)) and reports each object that would change. Objects in a
+      namespace the same run would create cannot be dry-run and are reported as to be created. Nothing is waited for.
+  diff_mode:
+    support: full
+    description: Shows the before and after of each changed object without C(managedFields) or C(status); Secret
+      values are masked, and a changed one shows as changed.
+  action:
+    support: full
+  async:
+    support: none
+  platform:
+    platforms: all
+options:
+  objects:
+    description:
+      - The manifests of the wave. Each needs C(apiVersion), C(kind), C(metadata.name), and C(metadata.namespace)
+        when its kind is namespaced.
+    type: list
+    elements: dict
+    required: true
+  wave:
+    description: The sync wave, for the report and the messages.
+    type: int
+    required: true
+  component:
+    description: The component of the wave, for the report and the messages.
+    type: str
+    required: true
+  field_manager:
+    description: The server-side apply field manager.
+    type: str
+    default: airgap.dify_platform
+  force_conflicts:
+    description: Take over fields another manager owns, as C(kubectl apply --server-side --force-conflicts) does.
+    type: bool
+    default: true
+  create_only:
+    description:
+      - Create the objects that do not exist and leave the others exactly as they are, without an apply. For values
+        that must never change once made, such as generated Secrets.
+    type: bool
+    default: false
+  wait:
+    description: Wait until every gate is ready.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds the gates may take to become ready.
+    type: int
+    default: 600
+  wait_sleep:
+    description: Seconds between two reads of the gates that are not ready yet.
+    type: float
+    default: 2.0
+  started:
+    description:
+      - Epoch seconds at which the wave started, when the wave did work before this task (API calls); the report
+        counts from it. Default is the start of this task.
+    type: float
+  kubeconfig:
+    description:
+      - Path of the kubeconfig. Default is E(K8S_AUTH_KUBECONFIG), then E(KUBECONFIG), then C(~/.kube/config),
+        then the pod's service account.
+      - Token, token file, client certificate (file or data), basic auth and exec credential plugins are supported.
+    type: path
+  context:
+    description: The kubeconfig context; default is its current context.
+    type: str
+  validate_certs:
+    description: Verify the API server's certificate. The kubeconfig's C(insecure-skip-tls-verify) also turns it off.
+    type: bool
+    default: true
+  ca_path:
+    description: PEM file of the CA that signed the API server's certificate, instead of the kubeconfig's.
+    type: path
+  request_timeout:
+    description: Seconds each request may take.
+    type: int
+    default: 30
+  retries:
+    description: Times a request is retried, with backoff, on a connection error or an HTTP 500, 502, 503 or 504.
+    type: int
+    default: 3
+notes:
+  - Deleting objects a wave no longer renders is out of scope; remove them with C(kubernetes.core.k8s) C(state=absent).
+seealso:
+  - module: kubernetes.core.k8s
+"""
+
+EXAMPLES = r"""
+- name: Apply Redis (wave 2) and wait until its StatefulSet is ready
+  airgap.dify_platform.apply_wave:
+    wave: 2
+    component: redis
+    objects: "{{ lookup('ansible.builtin.template', 'redis.yml.j2') | ansible.builtin.from_yaml_all | select | list }}"
+    wait_timeout: 300
+  register: redis_wave
+
+- name: Apply the Secrets of a wave without showing them
+  airgap.dify_platform.apply_wave:
+    wave: 0
+    component: keycloak
+    objects: "{{ client_secrets }}"
+  no_log: true
+"""
+
+RETURN = r"""
+objects:
+  description: Each object applied, in order, with what happened to it.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    ref:
+      description: C(Kind namespace/name).
+      type: str
+    action:
+      description: C(created), C(configured) or C(unchanged); in check mode, what a real run would do.
+      type: str
+  sample: [{"ref": "Deployment dify-platform/redis", "action": "unchanged"}]
+created:
+  description: Number of objects created.
+  returned: success
+  type: int
+configured:
+  description: Number of existing objects the apply changed.
+  returned: success
+  type: int
+unchanged:
+  description: Number of objects left as they were.
+  returned: success
+  type: int
+gates:
+  description: The objects the wave waited for.
+  returned: success
+  type: list
+  elements: str
+routes:
+  description: The Routes of the wave with their hosts, for the wave report.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "dify", "namespace": "dify-platform", "host": "dify.apps.example.internal", "tls": true}]
+report:
+  description: The wave's line of the wave report.
+  returned: success
+  type: dict
+  sample: {"wave": 2, "component": "redis", "objects": 4, "seconds": 3.2}
+"""

@@ -1,0 +1,137 @@
+"""The apply_wave action against a real kube-apiserver (the local control plane).
+
+Every case runs the action through ansible-playbook, as the roles do, in a
+namespace of its own, and reads the cluster back with kubectl to check what
+really happened.
+"""
+
+import json
+import subprocess
+import uuid
+
+import pytest
+
+from helpers.cluster import ensure_local_cluster
+from helpers.paths import CACHE
+from helpers.playbook import run_tasks
+
+KUBECTL = str(CACHE / "bin" / "kubectl")
+
+
+@pytest.fixture(scope="module")
+def kubeconfig():
+    return ensure_local_cluster()
+
+
+@pytest.fixture
+def namespace(kubeconfig):
+    name = "apply-wave-" + uuid.uuid4().hex[:8]
+    yield name
+    kubectl(kubeconfig, "delete", "namespace", name, "--wait=false", "--ignore-not-found")
+
+
+def kubectl(kubeconfig, *args):
+    proc = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+    return proc
+
+
+def read(kubeconfig, kind, name, namespace):
+    proc = kubectl(kubeconfig, "get", kind, name, "-n", namespace, "-o", "json")
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def apply(kubeconfig, objects, check=False, diff=False, **args):
+    task = {"name": "apply", "airgap.dify_platform.apply_wave": dict({"wave": 1, "component": "test", "objects": objects}, **args)}
+    run = run_tasks([task], check=check, diff=diff, extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+    return run, run.result("apply")
+
+
+def ns_obj(name):
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def config_map(namespace, value):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": namespace},
+            "data": {"mode": value}}
+
+
+def secret(namespace, value):
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": namespace},
+            "stringData": {"password": value}}
+
+
+def actions(result):
+    return [o["action"] for o in result["objects"]]
+
+
+def test_create_then_noop_then_update(kubeconfig, namespace):
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "a")])
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert result["changed"] and actions(result) == ["created", "created"]
+    rv = read(kubeconfig, "configmap", "settings", namespace)["metadata"]["resourceVersion"]
+
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "a")])
+    assert not result["changed"] and actions(result) == ["unchanged", "unchanged"]
+    assert read(kubeconfig, "configmap", "settings", namespace)["metadata"]["resourceVersion"] == rv
+
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "b")])
+    assert result["changed"] and actions(result) == ["unchanged", "configured"]
+    assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": "b"}
+    assert result["report"]["objects"] == 2 and result["report"]["wave"] == 1
+
+
+def test_check_mode_tells_the_truth_and_changes_nothing(kubeconfig, namespace):
+    apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "a"), secret(namespace, "old-value-1")])
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "z"), secret(namespace, "new-value-2")],
+                        check=True, diff=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert actions(result) == ["unchanged", "configured", "configured"]
+    assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": "a"}
+    assert "old-value-1" not in run.stdout and "new-value-2" not in run.stdout
+    secret_diff = next(d for d in result["diff"] if d["after_header"].startswith("Secret"))
+    assert secret_diff["after"]["data"] == {"password": "******** (changed)"}
+
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "a")], check=True)
+    assert not result["changed"]
+
+
+def test_check_mode_in_a_namespace_the_run_would_create(kubeconfig):
+    name = "apply-wave-new-" + uuid.uuid4().hex[:8]
+    run, result = apply(kubeconfig, [ns_obj(name), config_map(name, "a")], check=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert result["changed"] and actions(result) == ["created", "created"]
+    assert kubectl(kubeconfig, "get", "namespace", name).returncode != 0
+
+
+def test_create_only_never_rewrites(kubeconfig, namespace):
+    apply(kubeconfig, [ns_obj(namespace), secret(namespace, "first-value")])
+    run, result = apply(kubeconfig, [secret(namespace, "second-value")], create_only=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert not result["changed"] and actions(result) == ["unchanged"]
+    data = read(kubeconfig, "secret", "creds", namespace)["data"]["password"]
+    assert data == "Zmlyc3QtdmFsdWU="  # base64 of first-value
+
+
+def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespace):
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "stuck", "namespace": namespace},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "stuck"}}, "template": {
+            "metadata": {"labels": {"app": "stuck"}},
+            "spec": {"nodeSelector": {"no-such-node": "true"}, "containers": [{
+                "name": "c", "image": "registry.example.internal/x@sha256:" + "0" * 64,
+                "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
+                                    "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}]}}},
+    }
+    run, _ = apply(kubeconfig, [ns_obj(namespace), deployment], wait_timeout=6, wait_sleep=1)
+    assert run.returncode != 0
+    message = run.result("apply")["msg"]
+    assert message.startswith("Wave 1 (test) did not become ready within 6s.")
+    assert "Blocked by Deployment %s/stuck" % namespace in message
+
+
+def test_an_unknown_kind_is_named(kubeconfig, namespace):
+    widget = {"apiVersion": "example.internal/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": namespace}}
+    run, _ = apply(kubeconfig, [widget])
+    assert run.returncode != 0
+    assert "example.internal/v1 Widget is not served by the cluster" in run.result("apply")["msg"]
