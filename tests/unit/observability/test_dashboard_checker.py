@@ -49,7 +49,12 @@ def test_unknown_metric_is_reported():
     ("name", "unit", "kind", "series"),
     [
         ("http.server.response.count", "{response}", "counter", {"http_server_response_count_total"}),
-        ("http.server.duration", "ms", "histogram", {"http_server_duration_milliseconds_bucket", "http_server_duration_milliseconds_sum", "http_server_duration_milliseconds_count"}),
+        (
+            "http.server.duration",
+            "ms",
+            "histogram",
+            {"http_server_duration_milliseconds_bucket", "http_server_duration_milliseconds_sum", "http_server_duration_milliseconds_count"},
+        ),
         ("process_uptime", "s", "counter", {"otelcol_process_uptime_seconds_total"}),
         ("process_memory_rss", "By", "gauge", {"otelcol_process_memory_rss_bytes"}),
     ],

@@ -27,8 +27,7 @@ BASE = {
     "dify_platform_components": ["foundation", "keycloak", "postgres", "redis", "dify", "oauth2_proxy", "litellm", "observability"],
     "__observability_dashboard_dir": str(ROLES / "observability" / "files" / "dashboards"),
     "dify_platform_images": {
-        name: f"harbor.example.test/dify-platform/{name}{DIGEST}"
-        for name in ("otel_collector", "redis", "redis_exporter", "litellm", "oauth2_proxy")
+        name: f"harbor.example.test/dify-platform/{name}{DIGEST}" for name in ("otel_collector", "redis", "redis_exporter", "litellm", "oauth2_proxy")
     },
 }
 
@@ -53,9 +52,7 @@ def render(role, templates, extra_tasks=(), **overrides):
     tasks += _vars_tasks(role)
     tasks.append({"name": "inputs", "ansible.builtin.set_fact": dict(BASE, **overrides)})
     tasks += list(extra_tasks)
-    expr = " + ".join(
-        "(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLES / role / "templates" / name) for name in templates
-    )
+    expr = " + ".join("(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLES / role / "templates" / name) for name in templates)
     tasks.append({"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % expr}})
     play = run_tasks(tasks)
     result = play.result("render")
@@ -220,9 +217,7 @@ def test_dashboards_carry_the_dashboard_files(objects):
     files = sorted((ROLES / "observability" / "files" / "dashboards").glob("*.json"))
     assert len(files) == 3
     rendered = {obj["spec"]["json"] for (kind, _), obj in objects.items() if kind == "GrafanaDashboard"}
-    assert {json.dumps(json.loads(text), sort_keys=True) for text in rendered} == {
-        json.dumps(json.loads(path.read_text()), sort_keys=True) for path in files
-    }
+    assert {json.dumps(json.loads(text), sort_keys=True) for text in rendered} == {json.dumps(json.loads(path.read_text()), sort_keys=True) for path in files}
     for (kind, _), obj in objects.items():
         if kind == "GrafanaDashboard":
             assert obj["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
