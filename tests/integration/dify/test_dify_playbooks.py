@@ -1,8 +1,15 @@
 """The backup and restore playbooks (and the dify_apps role under them), run by FQCN."""
 
+import base64
+import json
 import os
+import re
 import shutil
+import subprocess
+import uuid
 from pathlib import Path
+
+import pytest
 
 from dify_support import (
     CHAT_DSL,
@@ -11,6 +18,8 @@ from dify_support import (
     role_vars,
     run_playbook,
 )
+
+from conftest import CACHE, REPO
 
 pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
@@ -87,3 +96,111 @@ def test_an_app_dify_cannot_overwrite_stops_the_whole_import(dify, tmp_path):
     fixed = run_playbook("dify_apps_import", role_vars(dify, apps, dify_apps_recreate=True, dify_apps_backup_dir=backups))
     assert fixed.returncode == 0, fixed.stdout[-3000:]
     assert dify.apps_named("echo-bot") and len(os.listdir(str(tmp_path / "backups"))) == 1
+
+
+def langfuse_vars(dify, pk, sk, host="http://langfuse-web.dify-platform.svc:3000"):
+    return {"dify_apps_langfuse_tracing": "enabled", "dify_apps_langfuse_public_key": pk,
+            "dify_apps_langfuse_secret_key": sk, "dify_apps_langfuse_host": host}
+
+
+def traced(dify):
+    return sorted(a.name for a in dify.service.apps.values()
+                  if dify.tracing.get_app_trace(a.id) == {"enabled": True, "tracing_provider": "langfuse"}
+                  and dify.tracing.stored_keys(a.id))
+
+
+def test_every_imported_app_traces_to_langfuse(dify, tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    for name in ("echo-workflow.yml", "echo-chat.yml"):
+        shutil.copy(str(SOURCES / name), str(apps / name))
+    (apps / "faq.yml").write_text(CHAT_DSL)
+    dify.seed(CHAT_DSL)  # one app exists already and is unchanged: it is traced too
+    dify.seed((SOURCES / "basic_chatflow.yml").read_text())  # not in the directory: left alone
+    pk, sk = "pk-lf-" + "1" * 36, "sk-lf-" + "2" * 34 + "ab"
+    dify.tracing.add_langfuse_project("http://langfuse-web.dify-platform.svc:3000", pk, sk)
+
+    first = run_playbook("dify_apps_import", dict(role_vars(dify, apps), **langfuse_vars(dify, pk, sk)))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    assert traced(dify) == ["basic_auto_test", "echo-bot", "faq-chat"]
+    assert dify.tracing.get_app_trace(dify.apps_named("basic_chatflow")[0].id)["enabled"] is False
+    for secret in (pk, sk, PASSWORD):
+        assert secret not in first.stdout + first.stderr
+
+    dify.reset_counters()
+    again = run_playbook("dify_apps_import", dict(role_vars(dify, apps), **langfuse_vars(dify, pk, sk)))
+    assert again.returncode == 0 and again.stats["changed"] == 0, again.stats
+    assert dify.write_requests() == []
+
+
+def test_tracing_is_off_without_the_platform_and_its_keys_are_read_before_any_import(dify, tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    (apps / "faq.yml").write_text(CHAT_DSL)
+    # A standalone run (no platform inventory): auto leaves tracing alone.
+    plain = run_playbook("dify_apps_import", role_vars(dify, apps))
+    assert plain.returncode == 0 and traced(dify) == []
+    assert not any(r.path.endswith(("/trace", "/trace-config")) for r in dify.requests)
+
+    dify.service.apps.clear()
+    dify.reset_counters()
+    # With the platform (auto), keys given half-way stop the run before any import.
+    half = run_playbook("dify_apps_import", dict(role_vars(dify, apps), dify_platform_namespace="dify-platform",
+                                                 dify_apps_langfuse_public_key="pk-lf-x"))
+    assert half.returncode != 0
+    assert "Give dify_apps_langfuse_public_key, dify_apps_langfuse_secret_key and dify_apps_langfuse_host" in half.stdout
+    assert dify.service.apps == {} and dify.write_requests() == []
+
+    # Explicitly disabled: nothing about tracing is read or written.
+    off = run_playbook("dify_apps_import", dict(role_vars(dify, apps), dify_platform_namespace="dify-platform",
+                                                dify_apps_langfuse_tracing="disabled"))
+    assert off.returncode == 0 and traced(dify) == []
+
+
+def kubectl_on_local_cluster():
+    """A kubectl runner for the local control plane (hack/localcluster), or skip saying why."""
+    status = subprocess.run([str(REPO / "hack" / "localcluster" / "status.sh")], capture_output=True, text=True,
+                            timeout=120, check=False)
+    match = re.search(r"^KUBECONFIG=(\S+)$", status.stdout, re.M)
+    if status.returncode != 0 or not match:
+        pytest.skip("the local control plane is not up (make cluster-up): %s" % (status.stderr or status.stdout)[-300:])
+    kubectl = CACHE / "bin" / "kubectl"
+    env = dict(os.environ, KUBECONFIG=match.group(1), K8S_AUTH_KUBECONFIG=match.group(1))
+
+    def kubectl_run(*args, stdin=None):
+        return subprocess.run([str(kubectl if kubectl.is_file() else "kubectl"), *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120, check=True)
+    return kubectl_run, match.group(1)
+
+
+def test_the_keys_come_from_the_secret_the_langfuse_role_writes(dify, tmp_path, monkeypatch):
+    kubectl, kubeconfig = kubectl_on_local_cluster()
+    monkeypatch.setenv("K8S_AUTH_KUBECONFIG", kubeconfig)
+    namespace = "dify-apps-test-" + uuid.uuid4().hex[:6]
+    host = "http://langfuse-web.%s.svc:3000" % namespace
+    pk, sk = "pk-lf-" + str(uuid.uuid4()), "sk-lf-" + str(uuid.uuid4())
+    dify.tracing.add_langfuse_project(host, pk, sk)
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "dify-platform-langfuse-api",
+                                                                 "namespace": namespace},
+              "data": dict((k, base64.b64encode(v.encode()).decode()) for k, v in
+                           (("public_key", pk), ("secret_key", sk), ("host", host)))}
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    (apps / "faq.yml").write_text(CHAT_DSL)
+    kubectl("create", "namespace", namespace)
+    try:
+        # The Secret is not there yet: the run stops before any import.
+        early = run_playbook("dify_apps_import", dict(role_vars(dify, apps), dify_platform_namespace=namespace))
+        assert early.returncode != 0
+        assert "Secret dify-platform-langfuse-api in namespace %s does not exist" % namespace in early.stdout
+        assert dify.write_requests() == [] and dify.service.apps == {}
+
+        kubectl("apply", "-f", "-", stdin=json.dumps(secret))
+        out = run_playbook("dify_apps_import", dict(role_vars(dify, apps), dify_platform_namespace=namespace))
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr
+        assert traced(dify) == ["faq-chat"]
+        [app] = dify.apps_named("faq-chat")
+        assert dify.tracing.stored_keys(app.id) == {"public_key": pk, "secret_key": sk, "host": host}
+        assert sk not in out.stdout + out.stderr and pk not in out.stdout + out.stderr
+    finally:
+        kubectl("delete", "namespace", namespace, "--wait=false")

@@ -26,9 +26,10 @@ def test_defaults_match_the_argument_spec():
             assert name in defaults, "%s is optional but has no default in defaults/main.yml" % name
     assert options["dify_apps_password"]["no_log"] is True
     assert options["dify_apps_admin_api_key"]["no_log"] is True
+    assert options["dify_apps_langfuse_secret_key"]["no_log"] is True
     assert defaults["dify_apps_validate_certs"] is True
 
 
 def test_tasks_are_split_by_phase():
     names = sorted(p.name for p in (ROLE / "tasks").iterdir())
-    assert names == ["export.yml", "import.yml", "main.yml", "validate.yml"]
+    assert names == ["export.yml", "import.yml", "langfuse_keys.yml", "main.yml", "tracing.yml", "validate.yml"]
