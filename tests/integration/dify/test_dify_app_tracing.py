@@ -212,3 +212,20 @@ def test_the_admin_api_key_works_too(dify):
               email=None, password=None, admin_api_key="admin-key-for-tests", workspace_id=dify.tenant_id)
     assert out.result("t")["changed"] is True, json.dumps(out.result("t"))
     assert dify.tracing.stored_keys(app.id)["public_key"] == pk
+
+
+def test_no_key_shows_at_vvv_even_when_dify_refuses_them(dify):
+    [app] = seeded(dify)
+    pk, sk = keys()
+    out = run(dify, [task("dify_app_tracing", app_ids=[app.id], langfuse=langfuse(pk, sk))], diff=True, verbosity=3)
+    assert out.result("t")["failed"] is True  # Langfuse knows no such keys
+    dify.tracing.add_langfuse_project(HOST, pk, sk)
+    good = run(dify, [task("dify_app_tracing", app_ids=[app.id], langfuse=langfuse(pk, sk))], diff=True, verbosity=3)
+    assert good.result("t")["changed"] is True
+    for text in (output(out), output(good)):
+        assert sk not in text and pk not in text
+        assert sk[6:20] not in text and obfuscated(sk) not in text
+
+
+def obfuscated(token):
+    return token[:6] + "*" * 12 + token[-2:]
