@@ -418,7 +418,6 @@ class FakeDifyConsole:
         result = self.service.confirm_import(import_id)
         return (400 if result["status"] == "failed" else 200), result
 
-
     # -- tracing ----------------------------------------------------------------------------
     def get_app_trace(self, req, app_id):
         # No get_app_model on this route upstream: a missing app is OpsTraceManager's ValueError.
