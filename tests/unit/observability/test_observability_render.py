@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers.playbook import run_tasks
 
@@ -221,3 +222,14 @@ def test_dashboards_carry_the_dashboard_files(objects):
     for (kind, _), obj in objects.items():
         if kind == "GrafanaDashboard":
             assert obj["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
+
+
+def test_components_are_switched_to_serve_metrics(component_pods):
+    """LiteLLM gets the prometheus callback and OAuth2-Proxy its metrics address when the wave is enabled."""
+    config = render("litellm", ["config.yml.j2"])[0]
+    settings = yaml.safe_load(config["data"]["config.yaml"])["litellm_settings"]
+    assert "prometheus" in settings["callbacks"]
+    proxy = next(pod for pod in component_pods if pod["metadata"]["labels"]["app.kubernetes.io/name"] == "oauth2-proxy")
+    assert "--metrics-address=0.0.0.0:44180" in proxy["spec"]["containers"][0]["args"]
+    without = render("litellm", ["config.yml.j2"], dify_platform_components=["litellm"])[0]
+    assert "callbacks" not in yaml.safe_load(without["data"]["config.yaml"])["litellm_settings"]
