@@ -44,13 +44,13 @@ _value:
 
 
 def wave_report(entries, routes=None):
-    header = "%-5s %-14s %8s %9s" % ("wave", "component", "objects", "seconds")
+    header = "%-5s %-18s %8s %9s" % ("wave", "component", "objects", "seconds")
     lines = [header]
     for entry in sorted(entries, key=lambda e: int(e["wave"])):
-        lines.append("%-5s %-14s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
+        lines.append("%-5s %-18s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
     for route in sorted(routes or [], key=lambda r: r["name"]):
         scheme = "https" if route.get("tls") else "http"
-        lines.append("route %-14s %s://%s" % (route["name"], scheme, route["host"]))
+        lines.append("route %-18s %s://%s" % (route["name"], scheme, route["host"]))
     return lines
 
 

@@ -35,10 +35,14 @@ attributes:
       values are masked, and a changed one shows as changed.
   action:
     support: full
+    description: Runs on the controller; the target host is not contacted.
   async:
     support: none
+    description: The wave is waited for by the task itself, with O(wait_timeout).
   platform:
+    support: full
     platforms: all
+    description: Any controller that can reach the API server.
 options:
   objects:
     description:

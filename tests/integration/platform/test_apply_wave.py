@@ -123,7 +123,7 @@ def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespac
                 "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
                                     "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}]}}},
     }
-    run, _ = apply(kubeconfig, [ns_obj(namespace), deployment], wait_timeout=6, wait_sleep=1)
+    run = apply(kubeconfig, [ns_obj(namespace), deployment], wait_timeout=6, wait_sleep=1)[0]
     assert run.returncode != 0
     message = run.result("apply")["msg"]
     assert message.startswith("Wave 1 (test) did not become ready within 6s.")
@@ -132,6 +132,6 @@ def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespac
 
 def test_an_unknown_kind_is_named(kubeconfig, namespace):
     widget = {"apiVersion": "example.internal/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": namespace}}
-    run, _ = apply(kubeconfig, [widget])
+    run = apply(kubeconfig, [widget])[0]
     assert run.returncode != 0
     assert "example.internal/v1 Widget is not served by the cluster" in run.result("apply")["msg"]

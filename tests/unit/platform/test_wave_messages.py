@@ -40,8 +40,8 @@ def test_the_report_is_in_wave_order_with_route_urls():
          {"name": "plain", "namespace": "dify-platform", "host": "plain.apps.example.internal", "tls": False}])
     assert lines[1].split()[:3] == ["-1", "foundation", "40"]
     assert lines[2].split() == ["3", "dify", "20", "12.3"]
-    assert lines[3] == "route dify           https://dify.apps.example.internal"
-    assert lines[4] == "route plain          http://plain.apps.example.internal"
+    assert lines[3] == "route dify               https://dify.apps.example.internal"
+    assert lines[4] == "route plain              http://plain.apps.example.internal"
 
 
 def test_a_cluster_without_ready_condition_blocks():
