@@ -59,5 +59,5 @@ def test_a_misnamed_metric_in_the_dashboard_is_caught(known, path):
     for query in queries:
         name = sorted(metric_names(query))[0]
         broken.append(query.replace(name, name[:-1] + "x"))
-    reported = {expr for expr, _ in unknown_metrics(broken, known)}
+    reported = {expr for expr, _name in unknown_metrics(broken, known)}
     assert reported == set(broken)

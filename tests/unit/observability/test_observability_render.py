@@ -217,9 +217,9 @@ def test_monitoring_namespaces_reach_each_metrics_port(objects):
 def test_dashboards_carry_the_dashboard_files(objects):
     files = sorted((ROLES / "observability" / "files" / "dashboards").glob("*.json"))
     assert len(files) == 3
-    rendered = {obj["spec"]["json"] for (kind, _), obj in objects.items() if kind == "GrafanaDashboard"}
+    rendered = {obj["spec"]["json"] for (kind, _name), obj in objects.items() if kind == "GrafanaDashboard"}
     assert {json.dumps(json.loads(text), sort_keys=True) for text in rendered} == {json.dumps(json.loads(path.read_text()), sort_keys=True) for path in files}
-    for (kind, _), obj in objects.items():
+    for (kind, _name), obj in objects.items():
         if kind == "GrafanaDashboard":
             assert obj["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
 
