@@ -34,6 +34,10 @@ def apply_objects(client, objects, field_manager, force=True, check_mode=False, 
     ``create_only`` leaves objects that exist as they are: generated Secrets
     are created once and never rewritten.
     """
+    for obj in objects:
+        # Every kind must be served before anything is written: a missing CRD
+        # fails the wave untouched, not halfway through.
+        client.path(obj)
     missing_namespaces = set()
     results = []
     for obj in objects:

@@ -130,8 +130,9 @@ def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespac
     assert "Blocked by Deployment %s/stuck" % namespace in message
 
 
-def test_an_unknown_kind_is_named(kubeconfig, namespace):
+def test_an_unknown_kind_is_named_and_nothing_is_applied(kubeconfig, namespace):
     widget = {"apiVersion": "example.internal/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": namespace}}
-    run = apply(kubeconfig, [widget])[0]
+    run = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, "a"), widget])[0]
     assert run.returncode != 0
     assert "example.internal/v1 Widget is not served by the cluster" in run.result("apply")["msg"]
+    assert kubectl(kubeconfig, "get", "namespace", namespace).returncode != 0
