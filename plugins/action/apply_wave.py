@@ -12,8 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
 import time
 
+import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
@@ -41,6 +44,8 @@ ARGUMENT_SPEC = {
     "wait_timeout": {"type": "int", "default": 600},
     "wait_sleep": {"type": "float", "default": 2.0},
     "started": {"type": "float"},
+    "report": {"type": "bool", "default": True},
+    "render_dir": {"type": "path", "default": ""},
     "kubeconfig": {"type": "path"},
     "context": {"type": "str"},
     "validate_certs": {"type": "bool", "default": True},
@@ -63,6 +68,8 @@ class ActionModule(ActionBase):
         check_mode = bool(self._task.check_mode)
         if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
             raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
+        if args["render_dir"] and not check_mode:
+            _write_rendered(args["render_dir"], args["wave"], args["component"], args["objects"])
         client = None
         try:
             client = KubeClient(
@@ -99,7 +106,21 @@ class ActionModule(ActionBase):
         )
         if self._task.diff and changed:
             result["diff"] = [diff_of(r) for r in changed]
+        if args["report"]:
+            facts = (task_vars or {}).get("ansible_facts") or {}
+            result["ansible_facts"] = {
+                "dify_platform_wave_report": [*(facts.get("dify_platform_wave_report") or []), result["report"]],
+                "dify_platform_routes": list(facts.get("dify_platform_routes") or []) + result["routes"],
+            }
         return result
+
+
+def _write_rendered(directory, wave, component, objects):
+    """The wave's objects as one YAML file, Secrets left out, for review or for kubectl."""
+    shown = [json.loads(json.dumps(o)) for o in objects if o.get("kind") != "Secret"]
+    path = os.path.join(directory, "%+03d-%s.yml" % (wave, component))
+    with open(path, "w") as out:
+        yaml.safe_dump_all(shown, out, default_flow_style=False, sort_keys=False, explicit_start=True)
 
 
 def _routes(applied):

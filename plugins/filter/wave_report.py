@@ -32,7 +32,7 @@ options:
 EXAMPLES = r"""
 - name: Print the wave report
   ansible.builtin.debug:
-    msg: "{{ dify_platform_wave_report | airgap.dify_platform.wave_report(dify_platform_routes) }}"
+    msg: "{{ ansible_facts.dify_platform_wave_report | airgap.dify_platform.wave_report(ansible_facts.dify_platform_routes) }}"
 """
 
 RETURN = r"""

@@ -90,6 +90,20 @@ options:
       - Epoch seconds at which the wave started, when the wave did work before this task (API calls); the report
         counts from it. Default is the start of this task.
     type: float
+  report:
+    description:
+      - Append the wave's line to the host fact C(dify_platform_wave_report) (wave, component, objects, seconds) and
+        its Routes to the host fact C(dify_platform_routes) (read them as C(ansible_facts.dify_platform_wave_report)),
+        which the C(wave_report) filter prints at the end of a run.
+      - Set false for a step that is part of a wave rather than a wave, such as creating generated Secrets.
+    type: bool
+    default: true
+  render_dir:
+    description:
+      - Also write the wave's objects, Secrets left out, into C(<render_dir>/<wave>-<component>.yml), for review or for
+        C(kubectl). Empty writes nothing.
+    type: path
+    default: ""
   kubeconfig:
     description:
       - Path of the kubeconfig. Default is E(K8S_AUTH_KUBECONFIG), then E(KUBECONFIG), then C(~/.kube/config),
@@ -174,6 +188,10 @@ routes:
   type: list
   elements: dict
   sample: [{"name": "dify", "namespace": "dify-platform", "host": "dify.apps.example.internal", "tls": true}]
+ansible_facts:
+  description: With O(report), the facts C(dify_platform_wave_report) and C(dify_platform_routes) with this wave added.
+  returned: success and O(report)
+  type: dict
 report:
   description: The wave's line of the wave report.
   returned: success
