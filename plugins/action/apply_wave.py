@@ -46,6 +46,7 @@ ARGUMENT_SPEC = {
     "started": {"type": "float"},
     "report": {"type": "bool", "default": True},
     "render_dir": {"type": "path", "default": ""},
+    "links": {"type": "list", "elements": "dict", "default": []},
     "kubeconfig": {"type": "path"},
     "context": {"type": "str"},
     "validate_certs": {"type": "bool", "default": True},
@@ -110,7 +111,7 @@ class ActionModule(ActionBase):
             facts = (task_vars or {}).get("ansible_facts") or {}
             result["ansible_facts"] = {
                 "dify_platform_wave_report": [*(facts.get("dify_platform_wave_report") or []), result["report"]],
-                "dify_platform_routes": list(facts.get("dify_platform_routes") or []) + result["routes"],
+                "dify_platform_routes": [*(facts.get("dify_platform_routes") or []), *result["routes"], *args["links"]],
             }
         return result
 

@@ -24,6 +24,7 @@ options:
     description:
       - The Routes of the platform as the C(apply_wave) action returns them (C(name), C(host), C(tls)); each is
         listed as C(https://<host>), or C(http://<host>) without TLS.
+      - Entries with C(name) and C(url) instead (the action's O(links)) are listed after the Routes, in their order.
     type: list
     elements: dict
     default: []
@@ -48,9 +49,12 @@ def wave_report(entries, routes=None):
     lines = [header]
     for entry in sorted(entries, key=lambda e: int(e["wave"])):
         lines.append("%-5s %-18s %8d %9.1f" % (entry["wave"], entry["component"], int(entry["objects"]), float(entry["seconds"])))
-    for route in sorted(routes or [], key=lambda r: r["name"]):
+    routes = routes or []
+    for route in sorted((r for r in routes if "host" in r), key=lambda r: r["name"]):
         scheme = "https" if route.get("tls") else "http"
         lines.append("route %-18s %s://%s" % (route["name"], scheme, route["host"]))
+    for link in (r for r in routes if "url" in r):
+        lines.append("link  %-18s %s" % (link["name"], link["url"]))
     return lines
 
 

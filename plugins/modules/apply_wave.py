@@ -98,6 +98,13 @@ options:
       - Set false for a step that is part of a wave rather than a wave, such as creating generated Secrets.
     type: bool
     default: true
+  links:
+    description:
+      - Other URLs of the wave to list at the end of the wave report, each a dict with C(name) and C(url), such as a
+        console page or an endpoint without a Route. Added to C(dify_platform_routes) with O(report).
+    type: list
+    elements: dict
+    default: []
   render_dir:
     description:
       - Also write the wave's objects, Secrets left out, into C(<render_dir>/<wave>-<component>.yml), for review or for

@@ -37,11 +37,13 @@ def test_the_report_is_in_wave_order_with_route_urls():
         [{"wave": 3, "component": "dify", "objects": 20, "seconds": 12.34},
          {"wave": -1, "component": "foundation", "objects": 40, "seconds": 1.0}],
         [{"name": "dify", "namespace": "dify-platform", "host": "dify.apps.example.internal", "tls": True},
-         {"name": "plain", "namespace": "dify-platform", "host": "plain.apps.example.internal", "tls": False}])
+         {"name": "plain", "namespace": "dify-platform", "host": "plain.apps.example.internal", "tls": False},
+         {"name": "otlp", "url": "http://otel-collector.ns.svc:4318"}])
     assert lines[1].split()[:3] == ["-1", "foundation", "40"]
     assert lines[2].split() == ["3", "dify", "20", "12.3"]
     assert lines[3] == "route dify               https://dify.apps.example.internal"
     assert lines[4] == "route plain              http://plain.apps.example.internal"
+    assert lines[5] == "link  otlp               http://otel-collector.ns.svc:4318"
 
 
 def test_a_cluster_without_ready_condition_blocks():
