@@ -15,6 +15,6 @@ promtool: ## Build promtool from its published Go module into the cache (idempot
 .PHONY: test-rules
 test-rules: venv promtool cluster-crds litellm-prepare ## Render the PrometheusRules, promtool check + unit tests, metric names against the catalogue
 	$(BIN)/ansible-playbook -i localhost, tests/rules/render.yml -e rules_dir=$(RULES_OUT)
-	$(PROMTOOL) check rules $(RULES_OUT)/rules.yml
+	$(PROMTOOL) check rules $(RULES_OUT)/groups/*.yml
 	$(PROMTOOL) test rules tests/rules/*.test.yml
 	hack/pytest.sh tests/rules

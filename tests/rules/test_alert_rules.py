@@ -35,7 +35,10 @@ SEVERITIES = {"critical", "warning", "info"}
 
 
 def render(out: Path, **variables) -> tuple[list, dict]:
-    """Render the template into `out` with the role's defaults plus `variables`; (objects, rule file)."""
+    """Render the template into `out` with the role's defaults plus `variables`.
+
+    Returns the objects and {file name: rule file}, one rule file per object (as the operator makes them).
+    """
     extra = out / "extra-vars.json"
     out.mkdir(parents=True, exist_ok=True)
     extra.write_text(json.dumps(dict(variables, rules_dir=str(out))))
@@ -50,11 +53,15 @@ def render(out: Path, **variables) -> tuple[list, dict]:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     objects = list(yaml.safe_load_all((out / "prometheusrules.yml").read_text()))
-    return objects, yaml.safe_load((out / "rules.yml").read_text())
+    return objects, {path.name: yaml.safe_load(path.read_text()) for path in sorted((out / "groups").glob("*.yml"))}
 
 
-def alerts(rule_file: dict) -> list[dict]:
-    return [rule for group in rule_file["groups"] for rule in group["rules"] if "alert" in rule]
+def alerts(rule_files: dict) -> list[dict]:
+    return [rule for rule_file in rule_files.values() for group in rule_file["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+def as_text(rule_files: dict) -> dict:
+    return {name: yaml.safe_dump(rule_file, sort_keys=False) for name, rule_file in rule_files.items()}
 
 
 def promtool(*args, cwd=None) -> subprocess.CompletedProcess:
@@ -63,10 +70,12 @@ def promtool(*args, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([str(PROMTOOL), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
-def unit_tests_against(rule_file_text: str, tmp: Path) -> subprocess.CompletedProcess:
-    """`promtool test rules` with every tests/rules/*.test.yml, against the given rule file."""
-    (tmp / "output" / "rules").mkdir(parents=True, exist_ok=True)
-    (tmp / "output" / "rules" / "rules.yml").write_text(rule_file_text)
+def unit_tests_against(rule_file_texts: dict, tmp: Path) -> subprocess.CompletedProcess:
+    """`promtool test rules` with every tests/rules/*.test.yml, against the given rule files."""
+    groups = tmp / "output" / "rules" / "groups"
+    groups.mkdir(parents=True, exist_ok=True)
+    for name, text in rule_file_texts.items():
+        (groups / name).write_text(text)
     (tmp / "rules").mkdir(exist_ok=True)
     tests = []
     for test in sorted(RULES_DIR.glob("*.test.yml")):
@@ -121,8 +130,8 @@ def test_one_rule_object_per_watched_namespace(rendered):
 
 
 def test_every_alert_is_labelled_and_annotated(rendered):
-    _, rule_file = rendered
-    for rule in alerts(rule_file):
+    _, rule_files = rendered
+    for rule in alerts(rule_files):
         assert rule["labels"]["severity"] in SEVERITIES, rule["alert"]
         assert rule["labels"]["component"], rule["alert"]
         assert rule["annotations"]["summary"].strip(), rule["alert"]
@@ -131,23 +140,23 @@ def test_every_alert_is_labelled_and_annotated(rendered):
 
 
 def test_every_alert_is_documented(rendered):
-    _, rule_file = rendered
+    _, rule_files = rendered
     doc = (REPO / "docs" / "alerts.md").read_text()
-    for name in {rule["alert"] for rule in alerts(rule_file)}:
+    for name in {rule["alert"] for rule in alerts(rule_files)}:
         assert f"### {name}" in doc, f"{name} has no section in docs/alerts.md"
 
 
 def test_every_alert_has_a_firing_and_a_silent_unit_test(rendered, unit_tests):
-    _, rule_file = rendered
-    for name in {rule["alert"] for rule in alerts(rule_file)}:
+    _, rule_files = rendered
+    for name in {rule["alert"] for rule in alerts(rule_files)}:
         cases = unit_tests.get(name, [])
         assert any(cases), f"{name}: no promtool test case where it fires"
         assert any(not expected for expected in cases), f"{name}: no promtool test case where it stays silent"
 
 
 def test_metric_names_are_exported_by_a_monitored_component(rendered):
-    _, rule_file = rendered
-    exprs = [rule["expr"] for rule in alerts(rule_file)]
+    _, rule_files = rendered
+    exprs = [rule["expr"] for rule in alerts(rule_files)]
     known = catalogue()
     assert unknown_metrics(exprs, known) == []
     used = set().union(*(metric_names(expr) for expr in exprs))
@@ -157,7 +166,7 @@ def test_metric_names_are_exported_by_a_monitored_component(rendered):
 
 
 def test_runbook_url_and_extra_labels(tmp_path):
-    objects, rule_file = render(
+    objects, rule_files = render(
         tmp_path,
         observability_alert_runbook_url="https://docs.example.test/alerts.html",
         observability_alert_labels={"team": "platform", "severity": "overridden?"},
@@ -165,7 +174,7 @@ def test_runbook_url_and_extra_labels(tmp_path):
     )
     for obj in objects:
         assert obj["metadata"]["labels"]["prometheus"] == "platform"
-    for rule in alerts(rule_file):
+    for rule in alerts(rule_files):
         assert rule["annotations"]["runbook_url"] == "https://docs.example.test/alerts.html#" + rule["alert"].lower()
         assert rule["labels"]["team"] == "platform"
         # The rule's own severity wins over the extra labels.
@@ -181,12 +190,13 @@ def test_without_the_sandbox_only_the_platform_namespace_is_watched(tmp_path):
 
 
 def test_promtool_checks_and_unit_tests_pass(rendered, tmp_path):
-    _, rule_file = rendered
-    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rule_file, sort_keys=False))
-    check = promtool("check", "rules", str(tmp_path / "rules.yml"))
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert f"SUCCESS: {len(alerts(rule_file))} rules found" in check.stdout + check.stderr
-    tested = unit_tests_against(yaml.safe_dump(rule_file, sort_keys=False), tmp_path / "baseline")
+    _, rule_files = rendered
+    for name, text in as_text(rule_files).items():
+        (tmp_path / name).write_text(text)
+        check = promtool("check", "rules", str(tmp_path / name))
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert f"SUCCESS: {len(alerts({name: rule_files[name]}))} rules found" in check.stdout + check.stderr
+    tested = unit_tests_against(as_text(rule_files), tmp_path / "baseline")
     assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
@@ -205,8 +215,8 @@ def test_promtool_checks_and_unit_tests_pass(rendered, tmp_path):
     ids=["connections-threshold", "budget-threshold", "crashloop-duration", "error-statuses"],
 )
 def test_a_wrong_threshold_fails_the_unit_tests(tmp_path, variables, alert):
-    _, rule_file = render(tmp_path / "render", **variables)
-    tested = unit_tests_against(yaml.safe_dump(rule_file, sort_keys=False), tmp_path)
+    _, rule_files = render(tmp_path / "render", **variables)
+    tested = unit_tests_against(as_text(rule_files), tmp_path)
     assert tested.returncode != 0
     assert f"alertname: {alert}" in tested.stdout + tested.stderr
 
@@ -220,12 +230,12 @@ def test_a_wrong_threshold_fails_the_unit_tests(tmp_path, variables, alert):
     ],
 )
 def test_a_wrong_metric_name_fails_the_unit_tests_and_the_catalogue(rendered, tmp_path, right, wrong, alert):
-    _, rule_file = rendered
-    text = yaml.safe_dump(rule_file, sort_keys=False)
-    assert right in text
-    broken = text.replace(right, wrong)
+    _, rule_files = rendered
+    texts = as_text(rule_files)
+    assert any(right in text for text in texts.values())
+    broken = {name: text.replace(right, wrong) for name, text in texts.items()}
     tested = unit_tests_against(broken, tmp_path)
     assert tested.returncode != 0
     assert f"alertname: {alert}" in tested.stdout + tested.stderr
-    unknown = unknown_metrics([rule["expr"] for rule in alerts(yaml.safe_load(broken))], catalogue())
-    assert {name for _, name in unknown} == {wrong}
+    exprs = [rule["expr"] for rule in alerts({name: yaml.safe_load(text) for name, text in broken.items()})]
+    assert {name for _, name in unknown_metrics(exprs, catalogue())} == {wrong}
