@@ -101,7 +101,7 @@ def unit_tests():
 
 
 def test_objects_validate_against_the_prometheusrule_crd(rendered):
-    objects, _ = rendered
+    objects = rendered[0]
     assert CRD.exists(), f"{CRD} is missing: run `make cluster-crds`"
     crd = yaml.safe_load(CRD.read_text())
     version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
@@ -115,7 +115,7 @@ def test_objects_validate_against_the_prometheusrule_crd(rendered):
 
 
 def test_one_rule_object_per_watched_namespace(rendered):
-    objects, _ = rendered
+    objects = rendered[0]
     placed = sorted((obj["metadata"]["namespace"], obj["metadata"]["name"]) for obj in objects)
     assert placed == [
         ("dify-platform", "dify-platform-components"),
@@ -130,7 +130,7 @@ def test_one_rule_object_per_watched_namespace(rendered):
 
 
 def test_every_alert_is_labelled_and_annotated(rendered):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     for rule in alerts(rule_files):
         assert rule["labels"]["severity"] in SEVERITIES, rule["alert"]
         assert rule["labels"]["component"], rule["alert"]
@@ -140,14 +140,14 @@ def test_every_alert_is_labelled_and_annotated(rendered):
 
 
 def test_every_alert_is_documented(rendered):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     doc = (REPO / "docs" / "alerts.md").read_text()
     for name in {rule["alert"] for rule in alerts(rule_files)}:
         assert f"### {name}" in doc, f"{name} has no section in docs/alerts.md"
 
 
 def test_every_alert_has_a_firing_and_a_silent_unit_test(rendered, unit_tests):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     for name in {rule["alert"] for rule in alerts(rule_files)}:
         cases = unit_tests.get(name, [])
         assert any(cases), f"{name}: no promtool test case where it fires"
@@ -155,7 +155,7 @@ def test_every_alert_has_a_firing_and_a_silent_unit_test(rendered, unit_tests):
 
 
 def test_metric_names_are_exported_by_a_monitored_component(rendered):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     exprs = [rule["expr"] for rule in alerts(rule_files)]
     known = catalogue()
     assert unknown_metrics(exprs, known) == []
@@ -182,7 +182,7 @@ def test_runbook_url_and_extra_labels(tmp_path):
 
 
 def test_without_the_sandbox_only_the_platform_namespace_is_watched(tmp_path):
-    objects, _ = render(tmp_path, dify_platform_sandbox_enabled=False)
+    objects = render(tmp_path, dify_platform_sandbox_enabled=False)[0]
     assert sorted(obj["metadata"]["namespace"] for obj in objects) == ["dify-platform", "dify-platform"]
 
 
@@ -190,7 +190,7 @@ def test_without_the_sandbox_only_the_platform_namespace_is_watched(tmp_path):
 
 
 def test_promtool_checks_and_unit_tests_pass(rendered, tmp_path):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     for name, text in as_text(rule_files).items():
         (tmp_path / name).write_text(text)
         check = promtool("check", "rules", str(tmp_path / name))
@@ -215,7 +215,7 @@ def test_promtool_checks_and_unit_tests_pass(rendered, tmp_path):
     ids=["connections-threshold", "budget-threshold", "crashloop-duration", "error-statuses"],
 )
 def test_a_wrong_threshold_fails_the_unit_tests(tmp_path, variables, alert):
-    _, rule_files = render(tmp_path / "render", **variables)
+    rule_files = render(tmp_path / "render", **variables)[1]
     tested = unit_tests_against(as_text(rule_files), tmp_path)
     assert tested.returncode != 0
     assert f"alertname: {alert}" in tested.stdout + tested.stderr
@@ -230,7 +230,7 @@ def test_a_wrong_threshold_fails_the_unit_tests(tmp_path, variables, alert):
     ],
 )
 def test_a_wrong_metric_name_fails_the_unit_tests_and_the_catalogue(rendered, tmp_path, right, wrong, alert):
-    _, rule_files = rendered
+    rule_files = rendered[1]
     texts = as_text(rule_files)
     assert any(right in text for text in texts.values())
     broken = {name: text.replace(right, wrong) for name, text in texts.items()}
@@ -238,4 +238,4 @@ def test_a_wrong_metric_name_fails_the_unit_tests_and_the_catalogue(rendered, tm
     assert tested.returncode != 0
     assert f"alertname: {alert}" in tested.stdout + tested.stderr
     exprs = [rule["expr"] for rule in alerts({name: yaml.safe_load(text) for name, text in broken.items()})]
-    assert {name for _, name in unknown_metrics(exprs, catalogue())} == {wrong}
+    assert {unknown[1] for unknown in unknown_metrics(exprs, catalogue())} == {wrong}
