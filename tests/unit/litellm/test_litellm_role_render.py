@@ -151,3 +151,17 @@ def test_langfuse_callback_follows_the_langfuse_wave():
 
 def test_route_can_be_left_out():
     assert ("Route", "litellm") not in render(litellm_route_enabled=False)
+
+
+def litellm_settings(objects):
+    config = yaml.safe_load(objects[("ConfigMap", "litellm-config")]["data"]["config.yaml"])
+    return config["litellm_settings"]
+
+
+def test_prometheus_metrics_follow_the_observability_wave_with_budget_gauges_from_start_up():
+    settings = litellm_settings(render(litellm_prometheus_enabled=True))
+    assert "prometheus" in settings["callbacks"] and settings["prometheus_initialize_budget_metrics"] is True
+    assert "prometheus_initialize_budget_metrics" not in litellm_settings(render(litellm_prometheus_enabled=False))
+    chosen = litellm_settings(render(litellm_prometheus_enabled=True,
+                                     litellm_settings={"prometheus_initialize_budget_metrics": False}))
+    assert chosen["prometheus_initialize_budget_metrics"] is False
