@@ -110,8 +110,8 @@ class KubeClient(HttpClient):
             self._http = None
 
     # -- discovery and paths ---------------------------------------------
-    def resource(self, api_version, kind):
-        """(plural, namespaced) of a kind, from the discovery document of its group-version."""
+    def _discover(self, api_version):
+        """{kind: (plural, namespaced)} of a group-version, read once; empty when it is not served."""
         if api_version not in self._resources:
             base = "/api/v1" if api_version == "v1" else "/apis/" + api_version
             document = self.request("GET", base, expect=(404,))
@@ -121,11 +121,19 @@ class KubeClient(HttpClient):
                     if "/" not in entry.get("name", ""):
                         found[entry["kind"]] = (entry["name"], bool(entry.get("namespaced")))
             self._resources[api_version] = found
+        return self._resources[api_version]
+
+    def resource(self, api_version, kind):
+        """(plural, namespaced) of a kind, from the discovery document of its group-version."""
         try:
-            return self._resources[api_version][kind]
+            return self._discover(api_version)[kind]
         except KeyError:
             raise ValidationError(
                 "%s %s is not served by the cluster (is its CRD or operator installed?)" % (api_version, kind)) from None
+
+    def served_kinds(self, api_version):
+        """The kinds the cluster serves in a group-version (none when it does not serve it)."""
+        return sorted(self._discover(api_version))
 
     def path(self, obj, name=True):
         """The REST path of an object (``name=False``: of its collection)."""

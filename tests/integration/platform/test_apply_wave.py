@@ -136,3 +136,12 @@ def test_an_unknown_kind_is_named_and_nothing_is_applied(kubeconfig, namespace):
     assert run.returncode != 0
     assert "example.internal/v1 Widget is not served by the cluster" in run.result("apply")["msg"]
     assert kubectl(kubeconfig, "get", "namespace", namespace).returncode != 0
+
+
+def test_served_kinds_names_what_the_cluster_serves(kubeconfig):
+    task = {"name": "served", "ansible.builtin.debug": {
+        "msg": "{{ lookup('airgap.dify_platform.served_kinds', 'v1', 'route.openshift.io/v1', 'example.internal/v1') }}"}}
+    run = run_tasks([task], extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+    served = run.result("served")["msg"]
+    assert "Namespace" in served["v1"] and "Route" in served["route.openshift.io/v1"]
+    assert served["example.internal/v1"] == []
