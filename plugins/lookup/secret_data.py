@@ -11,6 +11,8 @@ name: secret_data
 short_description: The data of a Kubernetes Secret, as stored (base64), or an empty dictionary
 version_added: 0.2.0
 author: airgap.dify_platform maintainers (@airgap-dify-platform)
+extends_documentation_fragment:
+  - airgap.dify_platform.kubeconfig
 description:
   - Reads one Secret with a single request from the controller, and returns its C(data) unchanged (values stay
     base64-encoded, ready to be written into another Secret). A Secret that does not exist gives C({}).
@@ -24,19 +26,6 @@ options:
     description: Namespace of the Secret.
     type: str
     required: true
-  kubeconfig:
-    description: Path of the kubeconfig; default E(K8S_AUTH_KUBECONFIG), E(KUBECONFIG), C(~/.kube/config), then the pod's service account.
-    type: path
-  context:
-    description: The kubeconfig context; default is its current context.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    default: true
-  ca_path:
-    description: PEM file of the CA that signed the API server's certificate, instead of the kubeconfig's.
-    type: path
 """
 
 EXAMPLES = r"""
@@ -65,8 +54,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import quote_segment
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import client_from_options
 
 
 class LookupModule(LookupBase):
@@ -76,8 +64,7 @@ class LookupModule(LookupBase):
             raise AnsibleError("secret_data takes exactly one Secret name")
         client = None
         try:
-            client = KubeClient(load_connection(self.get_option("kubeconfig"), self.get_option("context")),
-                                validate_certs=self.get_option("validate_certs"), ca_path=self.get_option("ca_path"))
+            client = client_from_options(self.get_option)
             path = "/api/v1/namespaces/%s/secrets/%s" % (quote_segment(self.get_option("namespace")), quote_segment(terms[0]))
             response = client.request("GET", path, expect=(404,))
             return [{} if response.status == 404 else (response.json().get("data") or {})]

@@ -11,6 +11,8 @@ name: served_kinds
 short_description: The kinds the cluster serves in each of the given API group-versions
 version_added: 0.2.0
 author: airgap.dify_platform maintainers (@airgap-dify-platform)
+extends_documentation_fragment:
+  - airgap.dify_platform.kubeconfig
 description:
   - Reads the discovery document of each group-version with one request each, from the controller, and returns a
     dictionary from each group-version to the sorted list of kinds it serves. A group-version the cluster does not
@@ -22,19 +24,6 @@ options:
     type: list
     elements: str
     required: true
-  kubeconfig:
-    description: Path of the kubeconfig; default E(K8S_AUTH_KUBECONFIG), E(KUBECONFIG), C(~/.kube/config), then the pod's service account.
-    type: path
-  context:
-    description: The kubeconfig context; default is its current context.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    default: true
-  ca_path:
-    description: PEM file of the CA that signed the API server's certificate, instead of the kubeconfig's.
-    type: path
 """
 
 EXAMPLES = r"""
@@ -57,8 +46,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import client_from_options
 
 
 class LookupModule(LookupBase):
@@ -66,8 +54,7 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         client = None
         try:
-            client = KubeClient(load_connection(self.get_option("kubeconfig"), self.get_option("context")),
-                                validate_certs=self.get_option("validate_certs"), ca_path=self.get_option("ca_path"))
+            client = client_from_options(self.get_option)
             return [dict((term, client.served_kinds(term)) for term in terms)]
         except PlatformError as exc:
             raise AnsibleError(str(exc)) from exc

@@ -24,6 +24,8 @@ description:
   - This is an action plugin. It runs on the controller, like C(kubectl), and reads the cluster from a kubeconfig.
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
+extends_documentation_fragment:
+  - airgap.dify_platform.kubeconfig
 attributes:
   check_mode:
     support: full
@@ -111,22 +113,6 @@ options:
         C(kubectl). Empty writes nothing.
     type: path
     default: ""
-  kubeconfig:
-    description:
-      - Path of the kubeconfig. Default is E(K8S_AUTH_KUBECONFIG), then E(KUBECONFIG), then C(~/.kube/config),
-        then the pod's service account.
-      - Token, token file, client certificate (file or data), basic auth and exec credential plugins are supported.
-    type: path
-  context:
-    description: The kubeconfig context; default is its current context.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate. The kubeconfig's C(insecure-skip-tls-verify) also turns it off.
-    type: bool
-    default: true
-  ca_path:
-    description: PEM file of the CA that signed the API server's certificate, instead of the kubeconfig's.
-    type: path
   request_timeout:
     description: Seconds each request may take.
     type: int

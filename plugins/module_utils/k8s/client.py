@@ -26,6 +26,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     ApiConnectionError,
     ValidationError,
 )
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
     HttpClient,
     Response,
@@ -150,6 +151,12 @@ class KubeClient(HttpClient):
             base += "/namespaces/" + quote_segment(metadata["namespace"])
         base += "/" + plural
         return base + "/" + quote_segment(metadata["name"]) if name else base
+
+
+def client_from_options(get_option):
+    """A client from the kubeconfig options a plugin documents (doc fragment airgap.dify_platform.kubeconfig)."""
+    return KubeClient(load_connection(get_option("kubeconfig"), get_option("context")),
+                      validate_certs=get_option("validate_certs"), ca_path=get_option("ca_path"))
 
 
 class _private_file:
