@@ -15,8 +15,10 @@ VENV ?= $(AIRGAP_CACHE)/venv-$(VENV_ID)
 VENV_STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
 
-# The collection is importable as ansible_collections.airgap.dify_platform through this path.
-COLLECTIONS_ROOT := $(AIRGAP_CACHE)/collections
+# The collection is importable as ansible_collections.airgap.dify_platform through this path,
+# one per checkout (keyed by its path), so that two clones sharing the cache never see each other.
+REPO_KEY := $(shell printf '%s' '$(realpath $(REPO))' | sha256sum | cut -c1-12)
+COLLECTIONS_ROOT := $(AIRGAP_CACHE)/collections/$(REPO_KEY)
 COLLECTION_LINK := $(COLLECTIONS_ROOT)/ansible_collections/airgap/dify_platform
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(VENV)/lib/python3.11/site-packages
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
