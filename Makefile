@@ -70,7 +70,7 @@ integration: venv ## Module tests against real services (fakes only for Dify and
 	hack/pytest.sh tests/integration
 
 .PHONY: molecule
-molecule: venv cluster-build local-keycloak ## Molecule default scenario on the local control plane
+molecule: venv cluster-build local-keycloak litellm-prepare ## Molecule default scenario on the local control plane
 	cd $(REPO) && $(BIN)/molecule test -s default
 
 .PHONY: changelog-lint
