@@ -31,6 +31,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply imp
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import GATE_KINDS
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
 
 ARGUMENT_SPEC = {
@@ -96,7 +97,7 @@ class ActionModule(ActionBase):
             created=sum(r["action"] == CREATED for r in applied),
             configured=sum(r["action"] == CONFIGURED for r in applied),
             unchanged=sum(r["action"] == UNCHANGED for r in applied),
-            gates=[r["ref"] for r in applied if r["kind"] in {g["kind"] for g in gates}],
+            gates=[r["ref"] for r in applied if r["kind"] in GATE_KINDS],
             routes=_routes(applied),
             report={
                 "wave": args["wave"],

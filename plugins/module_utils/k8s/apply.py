@@ -38,16 +38,18 @@ def apply_objects(client, objects, field_manager, force=True, check_mode=False, 
         # Every kind must be served before anything is written: a missing CRD
         # fails the wave untouched, not halfway through.
         client.path(obj)
-    missing_namespaces = set()
+    missing_namespaces, existing_namespaces = set(), set()
     results = []
     for obj in objects:
         namespace = (obj.get("metadata") or {}).get("namespace")
         if check_mode and obj.get("kind") == "Namespace":
             missing_namespaces.discard(obj["metadata"]["name"])
-        if check_mode and namespace and (namespace in missing_namespaces or not _namespace_exists(client, namespace)):
-            missing_namespaces.add(namespace)
-            results.append(_result(obj, CREATED, None, obj))
-            continue
+        if check_mode and namespace and namespace not in existing_namespaces:
+            if namespace in missing_namespaces or not _namespace_exists(client, namespace):
+                missing_namespaces.add(namespace)
+                results.append(_result(obj, CREATED, None, obj))
+                continue
+            existing_namespaces.add(namespace)
         results.append(apply_object(client, obj, field_manager, force, check_mode, create_only))
         if check_mode and obj.get("kind") == "Namespace" and results[-1]["action"] == CREATED:
             missing_namespaces.add(obj["metadata"]["name"])
