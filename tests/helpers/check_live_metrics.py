@@ -36,7 +36,7 @@ def main(path):
         objects = json.load(handle)
     found = list(expressions(objects))
     known = catalogue()
-    unknown = [(name, expr, metric) for name, expr in found for _, metric in unknown_metrics([expr], known)]
+    unknown = [(name, expr, metric) for name, expr in found for _expr, metric in unknown_metrics([expr], known)]
     for name, expr, metric in unknown:
         print("%s: %s is exported by no monitored component (in %s)" % (name, metric, expr))
     kinds = sorted(set(o["kind"] for o in objects))
