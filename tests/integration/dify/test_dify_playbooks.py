@@ -3,13 +3,11 @@
 import base64
 import json
 import os
-import re
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
-import pytest
 
 from dify_support import (
     CHAT_DSL,
@@ -19,7 +17,8 @@ from dify_support import (
     run_playbook,
 )
 
-from conftest import CACHE, REPO
+from conftest import CACHE
+from helpers.cluster import ensure_local_cluster
 
 pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures
 
@@ -158,19 +157,15 @@ def test_tracing_is_off_without_the_platform_and_its_keys_are_read_before_any_im
 
 
 def kubectl_on_local_cluster():
-    """A kubectl runner for the local control plane (hack/localcluster), or skip saying why."""
-    status = subprocess.run([str(REPO / "hack" / "localcluster" / "status.sh")], capture_output=True, text=True,
-                            timeout=120, check=False)
-    match = re.search(r"^KUBECONFIG=(\S+)$", status.stdout, re.M)
-    if status.returncode != 0 or not match:
-        pytest.skip("the local control plane is not up (make cluster-up): %s" % (status.stderr or status.stdout)[-300:])
+    """A kubectl runner for the local control plane (hack/localcluster), started if it is down."""
+    kubeconfig = ensure_local_cluster()
     kubectl = CACHE / "bin" / "kubectl"
-    env = dict(os.environ, KUBECONFIG=match.group(1), K8S_AUTH_KUBECONFIG=match.group(1))
+    env = dict(os.environ, KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig)
 
     def kubectl_run(*args, stdin=None):
-        return subprocess.run([str(kubectl if kubectl.is_file() else "kubectl"), *args], input=stdin,
+        return subprocess.run([str(kubectl), *args], input=stdin,
                               capture_output=True, text=True, env=env, timeout=120, check=True)
-    return kubectl_run, match.group(1)
+    return kubectl_run, kubeconfig
 
 
 def test_the_keys_come_from_the_secret_the_langfuse_role_writes(dify, tmp_path, monkeypatch):

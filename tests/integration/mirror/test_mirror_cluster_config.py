@@ -3,23 +3,21 @@
 ImageDigestMirrorSet and ImageTagMirrorSet are sent with ``kubectl apply --dry-run=server``
 to the local control plane (hack/localcluster), which serves the real OpenShift CRDs
 (openshift/api config/v1): the API server validates them against the CRD schema and
-stores nothing. That check is skipped, saying why, only when the control plane is not up.
+stores nothing. The control plane is started when it is down.
 """
 
 import base64
 import copy
 import json
 import os
-import re
 import subprocess
-from pathlib import Path
 
-import pytest
 import yaml
 
 from mirror_support import PULL_SECRET, failure_message, lab  # noqa: F401  # pylint: disable=unused-import
 
-from conftest import CACHE, REPO
+from conftest import CACHE
+from helpers.cluster import ensure_local_cluster
 
 CRDS = ("imagedigestmirrorsets.config.openshift.io", "imagetagmirrorsets.config.openshift.io")
 
@@ -86,22 +84,15 @@ def test_no_tag_no_itms_and_no_secret_without_credentials(lab, tmp_path):  # noq
 
 
 def local_cluster():
-    """(kubectl, kubeconfig) of the local control plane when it is up and serves the mirror-set CRDs, else a reason."""
-    status = subprocess.run([str(REPO / "hack" / "localcluster" / "status.sh")], capture_output=True, text=True,
-                            timeout=120, check=False)
-    match = re.search(r"^KUBECONFIG=(\S+)$", status.stdout, re.M)
-    if status.returncode != 0 or not match:
-        return None, "the local control plane is not up (make cluster-up): %s" % (status.stderr.strip()[-300:] or status.stdout[-300:])
+    """(kubectl, env) of the local control plane, started if it is down; it must serve the mirror-set CRDs."""
+    kubeconfig = ensure_local_cluster()
     kubectl = CACHE / "bin" / "kubectl"
-    if not kubectl.is_file():
-        kubectl = Path("/usr/bin/kubectl")
-    env = dict(os.environ, KUBECONFIG=match.group(1))
+    env = dict(os.environ, KUBECONFIG=kubeconfig)
     for crd in CRDS:
         found = subprocess.run([str(kubectl), "get", "crd", crd], capture_output=True, text=True, env=env, timeout=60,
                                check=False)
-        if found.returncode != 0:
-            return None, "the local control plane does not serve the CRD %s yet (make cluster-up installs it)" % crd
-    return (str(kubectl), env), None
+        assert found.returncode == 0, "the local control plane does not serve the CRD %s: %s" % (crd, found.stderr)
+    return str(kubectl), env
 
 
 def server_dry_run(cluster, obj, tmp_path, name):
@@ -113,9 +104,7 @@ def server_dry_run(cluster, obj, tmp_path, name):
 
 
 def test_mirror_sets_are_valid_for_the_real_crds(lab, tmp_path):  # noqa: F811
-    cluster, reason = local_cluster()
-    if cluster is None:
-        pytest.skip(reason)
+    cluster = local_cluster()
     objects = render(lab, tmp_path, mirror_cluster_mirror_source_policy="NeverContactSource")
     for obj in by_kind(objects, "ImageDigestMirrorSet") + by_kind(objects, "ImageTagMirrorSet"):
         result = server_dry_run(cluster, obj, tmp_path, obj["kind"])
