@@ -42,6 +42,13 @@ def check_retry_options(params):
         raise ValidationError("timeout must be more than 0 seconds")
 
 
+def require_http_url(value, option):
+    """``value`` when it is an http:// or https:// URL; otherwise a ValidationError naming ``option``."""
+    if not value or not str(value).lower().startswith(("http://", "https://")):
+        raise ValidationError("%s must be an http:// or https:// URL, got %r" % (option, value))
+    return value
+
+
 def quote_segment(value):
     """Encode one path segment, so that '/', '?' and '#' in a name stay data."""
     return quote(str(value), safe="")
@@ -204,3 +211,24 @@ class HttpClient:
         except (URLError, socket.timeout, ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ApiConnectionError(url, str(reason)) from exc
+
+
+def client_from_params(base_url, params, auth=None, cookies=None, user_agent="airgap.dify_platform", sleep=None):
+    """An :class:`HttpClient` from the connection options every API module shares.
+
+    ``validate_certs``, ``ca_path``, ``timeout``, ``retries`` and ``retry_backoff``
+    (checked first with :func:`check_retry_options`); an option left out or
+    None takes the modules' default. ``sleep`` replaces the backoff's sleep (tests).
+    """
+    check_retry_options(params)
+
+    def option(name, default):
+        value = params.get(name)
+        return default if value is None else value
+
+    retry = dict(attempts=option("retries", 3) + 1, backoff=option("retry_backoff", 0.5))
+    if sleep is not None:
+        retry["sleep"] = sleep
+    return HttpClient(base_url, validate_certs=option("validate_certs", True), ca_path=params.get("ca_path"),
+                      timeout=option("timeout", 30), retry=RetryPolicy(**retry), auth=auth, cookies=cookies,
+                      user_agent=user_agent)

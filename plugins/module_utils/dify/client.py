@@ -30,7 +30,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy, quote_segment
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy, client_from_params, quote_segment
 
 PAGE_LIMIT = 100  # the most Dify's app list returns per page
 MAX_PAGES = 10000
@@ -44,22 +44,6 @@ def base_url(url):
     if url.endswith(API):
         url = url[: -len(API)]
     return url
-
-
-def http_from_params(params, auth=None, cookies=None):
-    if params.get("timeout") is not None and params["timeout"] <= 0:
-        raise ValidationError("timeout must be a positive number of seconds")
-    if params.get("retries") is not None and params["retries"] < 0:
-        raise ValidationError("retries must be 0 or more")
-    return HttpClient(
-        base_url(params["url"]),
-        validate_certs=params.get("validate_certs", True),
-        ca_path=params.get("ca_path"),
-        timeout=params.get("timeout") or 30,
-        retry=RetryPolicy(attempts=(params.get("retries") or 0) + 1),
-        auth=auth,
-        cookies=cookies,
-    )
 
 
 class DifyClient:
@@ -81,7 +65,7 @@ class DifyClient:
                 auth = PasswordAuth(params["email"], params["password"], cookies)
             else:
                 raise ValidationError("give email and password, or admin_api_key and workspace_id")
-        return cls(http_from_params(params, auth=auth, cookies=cookies), auth)
+        return cls(client_from_params(base_url(params["url"]), params, auth=auth, cookies=cookies), auth)
 
     @property
     def request_count(self):

@@ -19,14 +19,12 @@ __metaclass__ = type
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
     ApiResponseError,
     AuthenticationError,
-    ValidationError,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.harbor.auth import BasicAuth, basic_header
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
-    check_retry_options,
-    HttpClient,
-    RetryPolicy,
+    client_from_params,
     quote_segment,
+    require_http_url,
 )
 
 API = "/api/v2.0"
@@ -61,26 +59,12 @@ class HarborClient:
     @classmethod
     def from_params(cls, params, sleep=None):
         """Build from the shared connection options (see ``args``); nothing is sent yet."""
-        url = (params.get("harbor_url") or "").rstrip("/")
-        if not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("harbor_url must be an http:// or https:// URL, got %r" % (params.get("harbor_url"),))
+        url = require_http_url(params.get("harbor_url"), "harbor_url").rstrip("/")
         if url.endswith(API):
             url = url[: -len(API)]
-        check_retry_options(params)
-        retry_args = dict(attempts=(params.get("retries") if params.get("retries") is not None else 3) + 1,
-                          backoff=params.get("retry_backoff") or 0.5)
-        if sleep is not None:
-            retry_args["sleep"] = sleep
         username = params.get("harbor_username") or "admin"
-        http = HttpClient(
-            url,
-            validate_certs=params.get("validate_certs", True),
-            ca_path=params.get("ca_path"),
-            timeout=params.get("timeout") or 30,
-            retry=RetryPolicy(**retry_args),
-            auth=BasicAuth(username, params.get("harbor_password") or ""),
-            user_agent=USER_AGENT,
-        )
+        http = client_from_params(url, params, auth=BasicAuth(username, params.get("harbor_password") or ""),
+                                  user_agent=USER_AGENT, sleep=sleep)
         return cls(http, username)
 
     @property

@@ -12,12 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
-    check_retry_options,
-    HttpClient,
-    RetryPolicy,
+    client_from_params,
     quote_segment,
+    require_http_url,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.auth import TokenAuth
 
@@ -42,13 +40,7 @@ class KeycloakAdmin:
     @classmethod
     def from_params(cls, params, sleep=None):
         """Build and log in from the shared connection options (see ``args``)."""
-        url = params.get("auth_keycloak_url")
-        if not url or not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("auth_keycloak_url must be an http:// or https:// URL, got %r" % (url,))
-        check_retry_options(params)
-        retry_args = dict(attempts=params.get("retries", 3) + 1, backoff=params.get("retry_backoff", 0.5))
-        if sleep is not None:
-            retry_args["sleep"] = sleep
+        url = require_http_url(params.get("auth_keycloak_url"), "auth_keycloak_url")
         auth = TokenAuth(
             realm=params.get("auth_realm"),
             client_id=params.get("auth_client_id"),
@@ -56,15 +48,7 @@ class KeycloakAdmin:
             username=params.get("auth_username"),
             password=params.get("auth_password"),
         )
-        http = HttpClient(
-            url,
-            validate_certs=params.get("validate_certs", True),
-            ca_path=params.get("ca_path"),
-            timeout=params.get("timeout", 30),
-            retry=RetryPolicy(**retry_args),
-            auth=auth,
-            user_agent=USER_AGENT,
-        )
+        http = client_from_params(url, params, auth=auth, user_agent=USER_AGENT, sleep=sleep)
         admin = cls(http, auth)
         auth.login(http)
         return admin

@@ -20,7 +20,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import HttpClient, RetryPolicy, check_retry_options
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import client_from_params, require_http_url
 
 USER_AGENT = "airgap.dify_platform-litellm"
 PAGE_SIZE = 100  # the largest page LiteLLM accepts (101 is answered 422)
@@ -65,25 +65,11 @@ class LiteLLMClient:
     @classmethod
     def from_params(cls, params, sleep=None):
         """Build from the shared connection options (see ``args``)."""
-        url = params.get("api_url")
-        if not url or not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("api_url must be an http:// or https:// URL, got %r" % (url,))
+        url = require_http_url(params.get("api_url"), "api_url")
         if not params.get("master_key"):
             raise ValidationError("master_key is required (or set LITELLM_MASTER_KEY)")
-        check_retry_options(params)
-        retry_args = dict(attempts=params.get("retries", 3) + 1, backoff=params.get("retry_backoff", 0.5))
-        if sleep is not None:
-            retry_args["sleep"] = sleep
-        http = HttpClient(
-            url,
-            validate_certs=params.get("validate_certs", True),
-            ca_path=params.get("ca_path"),
-            timeout=params.get("timeout", 30),
-            retry=RetryPolicy(**retry_args),
-            auth=MasterKeyAuth(params["master_key"]),
-            user_agent=USER_AGENT,
-        )
-        return cls(http)
+        return cls(client_from_params(url, params, auth=MasterKeyAuth(params["master_key"]), user_agent=USER_AGENT,
+                                      sleep=sleep))
 
     @property
     def request_count(self):
