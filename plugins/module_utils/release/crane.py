@@ -27,6 +27,7 @@ import ssl
 import subprocess
 import tempfile
 
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.process import run_process
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import CopyError, classify, last_lines
 
 SYSTEM_BUNDLES = (
@@ -95,18 +96,8 @@ class Crane:
         return args
 
     def run(self, args, timeout=None, on_start=None):
-        process = subprocess.Popen([*self._global(), *args],  # noqa: S603 - argv of the configured crane
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # pylint: disable=consider-using-with
-                                   env=self.env)
-        if on_start is not None:
-            on_start(process)
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            return 124, out, b"timed out after %ds\n" % int(timeout) + err
-        return process.returncode, out, err
+        """Run crane; return (rc, stdout bytes, stderr bytes)."""
+        return run_process([*self._global(), *args], self.env, timeout, on_start)
 
     def verify_signature(self, ref, public_key, cosign="cosign", ignore_tlog=True, timeout=600):
         """``cosign verify --key``: the signature of ``ref`` (by digest) made with that key. Raises CopyError."""

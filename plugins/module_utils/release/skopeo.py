@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.process import run_process
 
 BLOB_LINE = re.compile(r"^Copying (blob|config) (sha256:[0-9a-f]{64})(.*)$")
 
@@ -175,16 +176,8 @@ class Skopeo:
         env = dict(os.environ)
         env.pop("REGISTRY_AUTH_FILE", None)
         env["LC_ALL"] = "C"
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # noqa: S603  # pylint: disable=consider-using-with
-        if on_start is not None:
-            on_start(process)
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            return 124, out.decode("utf-8", "replace"), "timed out after %ss\n" % timeout + err.decode("utf-8", "replace")
-        return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        rc, out, err = run_process(args, env, timeout, on_start)
+        return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
     def inspect_raw(self, ref, side="src", timeout=300):
         """The raw manifest bytes at ``ref`` (a ``docker://`` reference)."""
