@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from helpers.playbook import run_tasks
+from helpers.role_render import render_role_objects
 
 REPO = Path(__file__).resolve().parents[3]
 ROLE = REPO / "roles" / "langfuse"
-PLATFORM_VARS = REPO / "roles" / "dify_platform" / "vars" / "main.yml"
 FOUNDATION_VARS = REPO / "roles" / "foundation" / "vars" / "main.yml"
 DIGEST = "@sha256:" + "a" * 64
 
@@ -35,28 +35,8 @@ TEMPLATES = ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "networkpolicies.
 
 def render(**overrides):
     """The role's objects, as the role builds them, for the given variables."""
-    variables = dict(BASE, **overrides)
-    tasks = [
-        {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
-        {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(ROLE / "defaults" / "main.yml")}},
-        {"name": "role vars", "ansible.builtin.include_vars": {"file": str(ROLE / "vars" / "main.yml")}},
-        {"name": "inputs", "ansible.builtin.set_fact": variables},
-        {
-            "name": "env",
-            "ansible.builtin.set_fact": {"__langfuse_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2")},
-        },
-        {
-            "name": "render",
-            "ansible.builtin.debug": {
-                "msg": "{{ %s }}"
-                % " + ".join("(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLE / "templates" / name) for name in TEMPLATES)
-            },
-        },
-    ]
-    play = run_tasks(tasks)
-    result = play.result("render")
-    assert not result.get("failed"), result.get("msg") or play.stderr[-2000:]
-    return dict(((obj["kind"], obj["metadata"]["name"]), obj) for obj in result["msg"])
+    return render_role_objects("langfuse", TEMPLATES, dict(BASE, **overrides), facts={
+        "__langfuse_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2")})
 
 
 def env_of(container):

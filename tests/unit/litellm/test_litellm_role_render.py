@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.playbook import run_tasks
+from helpers.role_render import render_role_objects
 
 REPO = Path(__file__).resolve().parents[3]
 ROLE = REPO / "roles" / "litellm"
-PLATFORM_VARS = REPO / "roles" / "dify_platform" / "vars" / "main.yml"
 
 BASE = {
     "dify_platform_namespace": "ai",
@@ -33,24 +32,10 @@ BASE = {
 
 def render(**overrides):
     """The role's objects, as the role builds them, for the given variables."""
-    variables = dict(BASE, **overrides)
-    tasks = [
-        {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
-        {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(ROLE / "defaults" / "main.yml")}},
-        {"name": "role vars", "ansible.builtin.include_vars": {"file": str(ROLE / "vars" / "main.yml")}},
-        {"name": "inputs", "ansible.builtin.set_fact": variables},
-        {"name": "env and config", "ansible.builtin.set_fact": {
-            "__litellm_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2"),
-            "__litellm_config_hash": "0123456789abcdef",
-            "__litellm_migration_job": "litellm-migrate-0123456789"}},
-        {"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % " + ".join(
-            "(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLE / "templates" / name)
-            for name in ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"))}},
-    ]
-    play = run_tasks(tasks)
-    result = play.result("render")
-    assert not result.get("failed"), result.get("msg") or play.stderr[-2000:]
-    return dict(((obj["kind"], obj["metadata"]["name"]), obj) for obj in result["msg"])
+    return render_role_objects("litellm", ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"), dict(BASE, **overrides), facts={
+        "__litellm_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2"),
+        "__litellm_config_hash": "0123456789abcdef",
+        "__litellm_migration_job": "litellm-migrate-0123456789"})
 
 
 @pytest.fixture(scope="module")
