@@ -30,8 +30,8 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply imp
     diff_of,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import GATE_KINDS
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
 
 ARGUMENT_SPEC = {
@@ -81,7 +81,7 @@ class ActionModule(ActionBase):
             applied = apply_objects(client, args["objects"], args["field_manager"],
                                     force=args["force_conflicts"], check_mode=check_mode,
                                     create_only=args["create_only"])
-            gates = gates_of(args["objects"])
+            gates = gates_of([r["after"] for r in applied])
             if args["wait"] and not check_mode and gates:
                 wait_ready(client, gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
         except PlatformError as exc:
@@ -97,7 +97,7 @@ class ActionModule(ActionBase):
             created=sum(r["action"] == CREATED for r in applied),
             configured=sum(r["action"] == CONFIGURED for r in applied),
             unchanged=sum(r["action"] == UNCHANGED for r in applied),
-            gates=[r["ref"] for r in applied if r["kind"] in GATE_KINDS],
+            gates=[object_ref(g) for g in gates],
             routes=_routes(applied),
             report={
                 "wave": args["wave"],

@@ -31,20 +31,26 @@ def gates_of(objects):
 
 
 def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep):
-    """Poll the gates until all are ready; return their live state, or raise :class:`WaveNotReady`."""
+    """Poll the gates until all are ready; return their live state, or raise :class:`WaveNotReady`.
+
+    ``gates`` are the objects as the apply returned them, status included, so
+    the first round reads nothing: a wave whose gates are ready already (a
+    no-op) costs no request here.
+    """
     deadline = clock() + timeout
     live = {}
     pending = list(gates)
+    first = True
     while True:
         still = []
         for gate in pending:
-            state = client.get_json(client.path(gate))
+            state = gate if first else client.get_json(client.path(gate))
             live[object_ref(gate)] = state
             if has_failed(state):
                 raise WaveNotReady(_message(client, wave, component, timeout, [state], failed=True), [state])
             if not is_ready(state):
                 still.append(gate)
-        pending = still
+        pending, first = still, False
         if not pending:
             return [live[object_ref(g)] for g in gates]
         if clock() >= deadline:
