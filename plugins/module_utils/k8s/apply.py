@@ -17,8 +17,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.redact import MASK, MASK_CHANGED
 
@@ -76,12 +74,12 @@ def _namespace_exists(client, name):
     return client.request("GET", "/api/v1/namespaces/" + name, expect=(404,)).status != 404
 
 
-def _comparable(obj):
-    copy = json.loads(json.dumps(obj))
-    copy.pop("status", None)
-    for key in VOLATILE_METADATA:
-        copy.get("metadata", {}).pop(key, None)
-    return copy
+def _comparable(obj, drop=VOLATILE_METADATA):
+    """``obj`` without status and the ``drop`` metadata keys (a shallow copy: nothing nested is changed)."""
+    shown = dict(obj)
+    shown.pop("status", None)
+    shown["metadata"] = dict((k, v) for k, v in (obj.get("metadata") or {}).items() if k not in drop)
+    return shown
 
 
 def _result(obj, action, before, after):
@@ -117,8 +115,4 @@ def diff_of(result):
 def _shown(obj):
     if obj is None:
         return {}
-    shown = _comparable(obj)
-    metadata = shown.get("metadata", {})
-    for key in ("uid", "creationTimestamp"):
-        metadata.pop(key, None)
-    return shown
+    return _comparable(obj, (*VOLATILE_METADATA, "uid", "creationTimestamp"))
