@@ -34,8 +34,8 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client i
 )
 
 
-class BearerAuth:
-    """A fixed Authorization header (token or basic); nothing to refresh."""
+class HeaderAuth:
+    """A fixed Authorization header (bearer token or basic); nothing to refresh."""
 
     def __init__(self, value):
         self.value = value
@@ -51,14 +51,10 @@ class KubeClient(HttpClient):
     """Requests to one API server over one kept-alive connection."""
 
     def __init__(self, connection, validate_certs=True, ca_path=None, timeout=30, retry=None):
-        auth = None
-        if connection.token:
-            auth = BearerAuth("Bearer " + connection.token)
-        elif connection.basic_auth():
-            auth = BearerAuth(connection.basic_auth())
+        header = "Bearer " + connection.token if connection.token else connection.basic_auth()
         super(KubeClient, self).__init__(
             connection.server, validate_certs=validate_certs and not connection.insecure,
-            ca_path=ca_path or connection.ca_file, timeout=timeout, retry=retry, auth=auth)
+            ca_path=ca_path or connection.ca_file, timeout=timeout, retry=retry, auth=HeaderAuth(header) if header else None)
         self.connection = connection
         self._resources = {}
         self._http = None

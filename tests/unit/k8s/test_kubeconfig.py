@@ -98,3 +98,14 @@ def test_nothing_to_connect_with(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(ValidationError, match="not running in a pod"):
         load_connection(environ={})
+
+
+def test_the_client_sends_the_token_or_basic_auth_and_nothing_for_certificates(tmp_path):
+    from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
+
+    token = KubeClient(load_connection(write(tmp_path, {"token": "sha256~abc"}, name="t")))
+    basic = KubeClient(load_connection(write(tmp_path, {"username": "admin", "password": "pw"}, name="b")))
+    cert = KubeClient(load_connection(write(tmp_path, {"client-certificate": "a.crt", "client-key": "a.key"}, name="c")))
+    assert token.auth.headers() == {"Authorization": "Bearer sha256~abc"}
+    assert basic.auth.headers() == {"Authorization": "Basic " + base64.b64encode(b"admin:pw").decode()}
+    assert cert.auth is None
