@@ -33,9 +33,11 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client im
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import render_objects
 
 ARGUMENT_SPEC = {
-    "objects": {"type": "list", "elements": "dict", "required": True},
+    "objects": {"type": "list", "elements": "dict", "default": []},
+    "templates": {"type": "list", "elements": "str", "default": []},
     "wave": {"type": "int", "required": True},
     "component": {"type": "str", "required": True},
     "field_manager": {"type": "str", "default": "airgap.dify_platform"},
@@ -70,15 +72,18 @@ class ActionModule(ActionBase):
         check_mode = bool(self._task.check_mode)
         if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
             raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
+        if not args["objects"] and not args["templates"]:
+            raise AnsibleActionFail("apply_wave needs objects or templates")
+        objects = render_objects(self, args["templates"], task_vars or {}) + args["objects"]
         if args["render_dir"] and not check_mode:
-            _write_rendered(args["render_dir"], args["wave"], args["component"], args["objects"])
+            _write_rendered(args["render_dir"], args["wave"], args["component"], objects)
         client = None
         try:
             client = KubeClient(
                 load_connection(args["kubeconfig"], args["context"]),
                 validate_certs=args["validate_certs"], ca_path=args["ca_path"],
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
-            applied = apply_objects(client, args["objects"], args["field_manager"],
+            applied = apply_objects(client, objects, args["field_manager"],
                                     force=args["force_conflicts"], check_mode=check_mode,
                                     create_only=args["create_only"])
             gates = gates_of([r["after"] for r in applied])

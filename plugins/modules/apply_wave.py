@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: apply_wave
 short_description: Apply one sync wave server-side and wait until its gates are ready
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Applies every object of a wave with Kubernetes server-side apply, in the order given, then waits with a bounded
     timeout until every gate of the wave is ready. Gates are Deployments and StatefulSets (rolled out and available),
@@ -46,13 +46,25 @@ attributes:
     platforms: all
     description: Any controller that can reach the API server.
 options:
+  templates:
+    description:
+      - Jinja2 templates of the wave's manifests, rendered on the controller with the task's variables, in order.
+        Each renders to one or more YAML documents; empty documents are left out.
+      - A relative name is looked up as the C(template) action does, in the role's C(templates) directory first.
+        C({% include %}) and C({% import %}) find files there too.
+      - Rendered here, the play's variables are copied once per wave, not once per file as the C(template) lookup
+        does, and the objects never travel through the task's arguments.
+      - At least one of O(templates) and O(objects) is needed.
+    type: list
+    elements: str
+    default: []
   objects:
     description:
-      - The manifests of the wave. Each needs C(apiVersion), C(kind), C(metadata.name), and C(metadata.namespace)
-        when its kind is namespaced.
+      - Manifests of the wave given as data, applied after those of O(templates). Each needs C(apiVersion),
+        C(kind), C(metadata.name), and C(metadata.namespace) when its kind is namespaced.
     type: list
     elements: dict
-    required: true
+    default: []
   wave:
     description: The sync wave, for the report and the messages.
     type: int
@@ -132,7 +144,8 @@ EXAMPLES = r"""
   airgap.dify_platform.apply_wave:
     wave: 2
     component: redis
-    objects: "{{ lookup('ansible.builtin.template', 'redis.yml.j2') | ansible.builtin.from_yaml_all | select | list }}"
+    templates:
+      - redis.yml.j2
     wait_timeout: 300
   register: redis_wave
 

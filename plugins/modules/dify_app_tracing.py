@@ -19,7 +19,7 @@ description:
     Langfuse refuses make the task fail, with Dify's reason and without the keys.
   - Dify never returns the keys, only an obfuscated form (the first 6 and last 2 characters). A key is the same when
     its obfuscated form is; see O(update_keys) for the case this cannot see.
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - airgap.dify_platform maintainers (@airgap)
 options:

@@ -13,9 +13,11 @@ EVENTS_PER_OBJECT = 5
 
 
 def object_ref(obj):
-    """``Kind namespace/name`` (an empty namespace for cluster-scoped objects)."""
+    """``Kind namespace/name``, or ``Kind name`` for a cluster-scoped object."""
     metadata = obj.get("metadata") or {}
-    return "%s %s/%s" % (obj.get("kind"), metadata.get("namespace", ""), metadata.get("name"))
+    if metadata.get("namespace"):
+        return "%s %s/%s" % (obj.get("kind"), metadata["namespace"], metadata.get("name"))
+    return "%s %s" % (obj.get("kind"), metadata.get("name"))
 
 
 def _event_time(event):

@@ -145,3 +145,37 @@ def test_served_kinds_names_what_the_cluster_serves(kubeconfig):
     served = run.result("served")["msg"]
     assert "Namespace" in served["v1"] and "Route" in served["route.openshift.io/v1"]
     assert served["example.internal/v1"] == []
+
+
+def test_templates_render_on_the_controller_with_includes_and_task_vars(kubeconfig, namespace, tmp_path):
+    """Each template may hold several documents (empty ones dropped) and include a file beside it."""
+    (tmp_path / "labels.j2").write_text("{{ {'app': app_name} | to_json }}")
+    (tmp_path / "wave.yml.j2").write_text(
+        "---\n"
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: first, namespace: %s, labels: {%% include 'labels.j2' %%}}\n"
+        "data: {mode: '{{ mode }}'}\n"
+        "---\n"
+        "{%% if false %%}nothing: here{%% endif %%}\n"
+        "---\n"
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: second, namespace: %s}\n" % (namespace, namespace))
+    (tmp_path / "namespace.yml.j2").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n" % namespace)
+    task = {"name": "apply", "airgap.dify_platform.apply_wave": {
+        "wave": 1, "component": "test", "templates": [str(tmp_path / "namespace.yml.j2"), str(tmp_path / "wave.yml.j2")],
+        "objects": [config_map(namespace, "given")]},
+        "vars": {"mode": "templated", "app_name": "demo"}}
+    run = run_tasks([task], extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+    result = run.result("apply")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert [o["ref"] for o in result["objects"]] == [
+        "Namespace " + namespace, "ConfigMap %s/first" % namespace, "ConfigMap %s/second" % namespace,
+        "ConfigMap %s/settings" % namespace]
+    first = read(kubeconfig, "configmap", "first", namespace)
+    assert first["data"] == {"mode": "templated"} and first["metadata"]["labels"] == {"app": "demo"}
+
+
+def test_a_template_that_is_not_a_manifest_is_named(kubeconfig, tmp_path):
+    (tmp_path / "broken.yml.j2").write_text("---\n- just\n- a list\n")
+    _, result = apply(kubeconfig, [], templates=[str(tmp_path / "broken.yml.j2")])
+    assert result["failed"] and "broken.yml.j2: document 1 is not a mapping" in result["msg"]

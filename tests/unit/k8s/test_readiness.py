@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply import diff_of
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import has_failed, is_ready
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of
 
@@ -75,3 +76,8 @@ def test_a_created_object_diffs_from_nothing():
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"}, "data": {"k": "v"}}
     diff = diff_of({"ref": "ConfigMap n/c", "kind": "ConfigMap", "before": None, "after": cm})
     assert diff["before"] == {} and diff["after"]["data"] == {"k": "v"}
+
+
+def test_an_object_is_named_as_kubectl_names_it():
+    assert object_ref({"kind": "Deployment", "metadata": {"name": "redis", "namespace": "ai"}}) == "Deployment ai/redis"
+    assert object_ref({"kind": "Namespace", "metadata": {"name": "ai"}}) == "Namespace ai"

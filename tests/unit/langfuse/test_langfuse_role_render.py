@@ -35,8 +35,7 @@ TEMPLATES = ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "networkpolicies.
 
 def render(**overrides):
     """The role's objects, as the role builds them, for the given variables."""
-    return render_role_objects("langfuse", TEMPLATES, dict(BASE, **overrides), facts={
-        "__langfuse_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2")})
+    return render_role_objects("langfuse", TEMPLATES, dict(BASE, **overrides))
 
 
 def env_of(container):

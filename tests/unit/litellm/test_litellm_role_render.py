@@ -6,15 +6,12 @@ references, the optional egress proxy and Langfuse callback, and the reencrypt v
 """
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
 from helpers.role_render import render_role_objects
 
-REPO = Path(__file__).resolve().parents[3]
-ROLE = REPO / "roles" / "litellm"
 
 BASE = {
     "dify_platform_namespace": "ai",
@@ -32,10 +29,17 @@ BASE = {
 
 def render(**overrides):
     """The role's objects, as the role builds them, for the given variables."""
-    return render_role_objects("litellm", ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"), dict(BASE, **overrides), facts={
-        "__litellm_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLE / "templates" / "env.yml.j2"),
-        "__litellm_config_hash": "0123456789abcdef",
-        "__litellm_migration_job": "litellm-migrate-0123456789"})
+    return render_role_objects("litellm", ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"), dict(BASE, **overrides))
+
+
+def migration_job(objects):
+    jobs = [obj for (kind, _name), obj in objects.items() if kind == "Job"]
+    assert len(jobs) == 1
+    return jobs[0]
+
+
+def config_hash(objects):
+    return objects[("Deployment", "litellm")]["spec"]["template"]["metadata"]["annotations"]["airgap.dify-platform/config-hash"]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +52,8 @@ def env_of(container):
 
 
 def test_restricted_v2_and_no_fixed_ids(edge):
-    for kind, name in (("Deployment", "litellm"), ("Job", "litellm-migrate-0123456789")):
-        pod = edge[(kind, name)]["spec"]["template"]["spec"]
+    for workload in (edge[("Deployment", "litellm")], migration_job(edge)):
+        pod = workload["spec"]["template"]["spec"]
         assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
         assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "litellm"
         container = pod["containers"][0]
@@ -74,7 +78,7 @@ def test_secrets_are_referenced_never_rendered(edge):
     names = [item["name"] for item in edge[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0]["env"]]
     assert names.index("LITELLM_MASTER_KEY_VALUE") < names.index("LITELLM_MASTER_KEY"), "$(VAR) needs VAR defined first"
     assert names.index("DATABASE_PASSWORD") < names.index("DATABASE_URL")
-    job_env = env_of(edge[("Job", "litellm-migrate-0123456789")]["spec"]["template"]["spec"]["containers"][0])
+    job_env = env_of(migration_job(edge)["spec"]["template"]["spec"]["containers"][0])
     assert "DISABLE_SCHEMA_UPDATE" not in job_env, "the migration Job must migrate"
 
 
@@ -95,8 +99,20 @@ def test_probes_and_route(edge):
     assert container["readinessProbe"]["httpGet"] == {"path": "/health/readiness", "port": "http", "scheme": "HTTP"}
     route = edge[("Route", "litellm")]["spec"]
     assert route["host"] == "litellm.apps.example.test" and route["tls"]["termination"] == "edge"
-    assert edge[("Deployment", "litellm")]["spec"]["template"]["metadata"]["annotations"] == {
-        "airgap.dify-platform/config-hash": "0123456789abcdef"}
+    assert edge[("Deployment", "litellm")]["spec"]["template"]["metadata"]["annotations"].keys() == {
+        "airgap.dify-platform/config-hash"}
+
+
+def test_a_new_model_rolls_the_proxy_and_a_new_environment_gets_its_own_migration_job(edge):
+    """The config hash follows the model list; the Job's name follows the environment (its template is immutable)."""
+    job_name = migration_job(edge)["metadata"]["name"]
+    assert job_name.startswith("litellm-migrate-") and len(job_name) == len("litellm-migrate-") + 10
+    more_models = render(litellm_models=BASE["litellm_models"] + [{"model_name": "small", "model": "openai/gpt-4o-mini"}])
+    assert config_hash(more_models) != config_hash(edge)
+    assert migration_job(more_models)["metadata"]["name"] == job_name
+    traced = render(litellm_langfuse_enabled=True, litellm_langfuse_host="https://langfuse.example.test")
+    assert migration_job(traced)["metadata"]["name"] != job_name
+    assert config_hash(render()) == config_hash(edge)
 
 
 def test_egress_proxy_langfuse_and_reencrypt():

@@ -76,20 +76,9 @@ def objects():
 @pytest.fixture(scope="module")
 def component_pods():
     """Pod templates of the component roles, as those roles render them."""
-    extra = {
-        "litellm": [
-            {
-                "name": "litellm env",
-                "ansible.builtin.set_fact": {
-                    "__litellm_env": "{{ lookup('ansible.builtin.template', '%s') | from_yaml }}" % (ROLES / "litellm" / "templates" / "env.yml.j2"),
-                    "__litellm_config_hash": "0123456789abcdef",
-                },
-            }
-        ],
-    }
     pods = []
-    for component, (role, templates) in COMPONENTS.items():
-        for obj in render(role, templates, extra.get(component, ())):
+    for role, templates in COMPONENTS.values():
+        for obj in render(role, templates):
             if obj["kind"] in ("Deployment", "StatefulSet"):
                 pods.append(obj["spec"]["template"])
     return pods
