@@ -68,7 +68,8 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        started = args["started"] or time.time()
+        facts = (task_vars or {}).get("ansible_facts") or {}
+        started = args["started"] or _previous_wave_ready(facts) or time.time()
         check_mode = bool(self._task.check_mode)
         if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
             raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
@@ -109,17 +110,24 @@ class ActionModule(ActionBase):
                 "component": args["component"],
                 "objects": len(applied),
                 "seconds": round(time.time() - started, 1),
+                "ready_at": round(time.time(), 3),
             },
         )
         if self._task.diff and changed:
             result["diff"] = [diff_of(r) for r in changed]
         if args["report"]:
-            facts = (task_vars or {}).get("ansible_facts") or {}
             result["ansible_facts"] = {
                 "dify_platform_wave_report": [*(facts.get("dify_platform_wave_report") or []), result["report"]],
                 "dify_platform_routes": [*(facts.get("dify_platform_routes") or []), *result["routes"], *args["links"]],
             }
         return result
+
+
+def _previous_wave_ready(facts):
+    """When the last wave of the run became ready: a wave's time runs from there, so it
+    counts the wave's own preparation (API calls, steps that do not report)."""
+    report = facts.get("dify_platform_wave_report") or []
+    return report[-1].get("ready_at") if report else None
 
 
 def _write_rendered(directory, wave, component, objects):

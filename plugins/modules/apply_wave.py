@@ -101,8 +101,10 @@ options:
     default: 2.0
   started:
     description:
-      - Epoch seconds at which the wave started, when the wave did work before this task (API calls); the report
-        counts from it. Default is the start of this task.
+      - Epoch seconds at which the wave started; the report counts from it.
+      - Default is when the previous wave of the run became ready (the C(ready_at) of the last line of the host fact
+        C(dify_platform_wave_report)), so the time of a wave includes its preparation (API calls, steps with
+        O(report=false)); for the first wave of a run, the start of this task.
     type: float
   report:
     description:
@@ -199,8 +201,8 @@ ansible_facts:
   returned: success and O(report)
   type: dict
 report:
-  description: The wave's line of the wave report.
+  description: The wave's line of the wave report; C(ready_at) is when the wave became ready, in epoch seconds.
   returned: success
   type: dict
-  sample: {"wave": 2, "component": "redis", "objects": 4, "seconds": 3.2}
+  sample: {"wave": 2, "component": "redis", "objects": 4, "seconds": 3.2, "ready_at": 1795000000.123}
 """
