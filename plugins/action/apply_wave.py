@@ -19,9 +19,11 @@ import time
 import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import AppliedRecord
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply import (
     CONFIGURED,
     CREATED,
@@ -34,6 +36,8 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure i
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import render_objects
+
+display = Display()
 
 ARGUMENT_SPEC = {
     "objects": {"type": "list", "elements": "dict", "default": []},
@@ -49,6 +53,7 @@ ARGUMENT_SPEC = {
     "started": {"type": "float"},
     "report": {"type": "bool", "default": True},
     "render_dir": {"type": "path", "default": ""},
+    "applied_record_dir": {"type": "str"},
     "links": {"type": "list", "elements": "dict", "default": []},
     "kubeconfig": {"type": "path"},
     "context": {"type": "str"},
@@ -78,15 +83,16 @@ class ActionModule(ActionBase):
         objects = render_objects(self, args["templates"], task_vars or {}) + args["objects"]
         if args["render_dir"] and not check_mode:
             _write_rendered(args["render_dir"], args["wave"], args["component"], objects)
-        client = None
+        client = record = None
         try:
             client = KubeClient(
                 load_connection(args["kubeconfig"], args["context"]),
                 validate_certs=args["validate_certs"], ca_path=args["ca_path"],
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
+            record = _applied_record(args["applied_record_dir"], client.base_url)
             applied = apply_objects(client, objects, args["field_manager"],
                                     force=args["force_conflicts"], check_mode=check_mode,
-                                    create_only=args["create_only"])
+                                    create_only=args["create_only"], applied=record)
             gates = gates_of([r["after"] for r in applied])
             if args["wait"] and not check_mode and gates:
                 wait_ready(client, gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
@@ -95,6 +101,8 @@ class ActionModule(ActionBase):
         finally:
             if client is not None:
                 client.close()
+            if record is not None:
+                _save(record)
 
         changed = [r for r in applied if r["action"] != UNCHANGED]
         result.update(
@@ -103,6 +111,7 @@ class ActionModule(ActionBase):
             created=sum(r["action"] == CREATED for r in applied),
             configured=sum(r["action"] == CONFIGURED for r in applied),
             unchanged=sum(r["action"] == UNCHANGED for r in applied),
+            sent=sum(r["sent"] for r in applied),
             gates=[object_ref(g) for g in gates],
             routes=_routes(applied),
             report={
@@ -121,6 +130,23 @@ class ActionModule(ActionBase):
                 "dify_platform_routes": [*(facts.get("dify_platform_routes") or []), *result["routes"], *args["links"]],
             }
         return result
+
+
+def _applied_record(directory, server):
+    """The record of what this controller applied to the cluster at ``server``; None when turned off."""
+    if directory is None:
+        directory = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                 "airgap.dify_platform", "applied")
+    if not directory:
+        return None
+    return AppliedRecord.load(os.path.expanduser(directory), server)
+
+
+def _save(record):
+    try:
+        record.save()
+    except OSError as exc:  # a record that cannot be written only costs the next run its shortcut
+        display.warning("could not write the record of applied objects %s: %s" % (record.path, exc))
 
 
 def _previous_wave_ready(facts):

@@ -19,8 +19,11 @@ description:
   - A timeout or a failed Job fails the task with a message that names each blocking object, its status and its
     newest events.
   - An object counts as changed when the applied object differs from the one read before, apart from C(status),
-    C(resourceVersion), C(generation) and C(managedFields). A no-op costs one read and one apply per object over a
-    single kept-alive connection, plus one read per gate.
+    C(resourceVersion), C(generation) and C(managedFields).
+  - An object still exactly as this controller's last apply of the same manifest left it (same C(uid) and
+    C(resourceVersion), see O(applied_record_dir)) is not sent again, so a no-op costs one read per object over a
+    single kept-alive connection. Any write to the object by anyone gives it a new C(resourceVersion), and the
+    manifest is applied again, repairing drift.
   - This is an action plugin. It runs on the controller, like C(kubectl), and reads the cluster from a kubeconfig.
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
@@ -106,6 +109,15 @@ options:
         C(dify_platform_wave_report)), so the time of a wave includes its preparation (API calls, steps with
         O(report=false)); for the first wave of a run, the start of this task.
     type: float
+  applied_record_dir:
+    description:
+      - Directory of the record of what this controller applied, one file per API server, readable by its owner
+        only. For each object applied it holds the C(uid), the C(resourceVersion) right after the apply and a
+        SHA-256 digest of the manifest, field manager and O(force_conflicts); Secrets are never recorded.
+      - Default is C(airgap.dify_platform/applied) under C($XDG_CACHE_HOME), or C(~/.cache). An empty string turns
+        the record off, and every object is applied on every run, as C(kubectl apply) does.
+      - A missing or stale record only costs the applies it would have saved.
+    type: str
   report:
     description:
       - Append the wave's line to the host fact C(dify_platform_wave_report) (wave, component, objects, seconds) and
@@ -183,6 +195,10 @@ configured:
   type: int
 unchanged:
   description: Number of objects left as they were.
+  returned: success
+  type: int
+sent:
+  description: Number of objects sent to the API server (applied or dry-run); the others were read only.
   returned: success
   type: int
 gates:

@@ -11,12 +11,17 @@ metadata the server keeps for itself (``resourceVersion``, ``generation``,
 after an object's creation records a ``before-first-apply`` manager for the
 server's defaults, a write that changes nothing the user declared. An object whose namespace does not exist yet
 (created by the same run) cannot be dry-run and is reported as to be created.
+
+With an ``AppliedRecord`` (``applied.py``), an object still exactly as this
+controller's last apply of the same manifest left it is not sent again: the
+read shows it, and the apply is skipped.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import manifest_digest
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.redact import MASK, MASK_CHANGED
 
@@ -26,11 +31,13 @@ CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation")
 
 
-def apply_objects(client, objects, field_manager, force=True, check_mode=False, create_only=False):
+def apply_objects(client, objects, field_manager, force=True, check_mode=False, create_only=False, applied=None):
     """Apply every object in order; return one result dict per object.
 
     ``create_only`` leaves objects that exist as they are: generated Secrets
-    are created once and never rewritten.
+    are created once and never rewritten. ``applied`` (an ``AppliedRecord``)
+    skips the objects nobody changed since this controller applied them, and
+    records what a real apply sends.
     """
     for obj in objects:
         # Every kind must be served before anything is written: a missing CRD
@@ -45,24 +52,29 @@ def apply_objects(client, objects, field_manager, force=True, check_mode=False, 
         if check_mode and namespace and namespace not in existing_namespaces:
             if namespace in missing_namespaces or not _namespace_exists(client, namespace):
                 missing_namespaces.add(namespace)
-                results.append(_result(obj, CREATED, None, obj))
+                results.append(_result(obj, CREATED, None, obj, sent=False))
                 continue
             existing_namespaces.add(namespace)
-        results.append(apply_object(client, obj, field_manager, force, check_mode, create_only))
+        results.append(apply_object(client, obj, field_manager, force, check_mode, create_only, applied))
         if check_mode and obj.get("kind") == "Namespace" and results[-1]["action"] == CREATED:
             missing_namespaces.add(obj["metadata"]["name"])
     return results
 
 
-def apply_object(client, obj, field_manager, force=True, check_mode=False, create_only=False):
+def apply_object(client, obj, field_manager, force=True, check_mode=False, create_only=False, applied=None):
     path = client.path(obj)
     live = client.request("GET", path, expect=(404,))
     before = None if live.status == 404 else live.json()
     if create_only and before is not None:
-        return _result(obj, UNCHANGED, before, before)
+        return _result(obj, UNCHANGED, before, before, sent=False)
+    digest = manifest_digest(obj, field_manager, force) if applied is not None and applied.covers(obj) else None
+    if digest and before is not None and applied.unchanged_since_applied(obj, before, digest):
+        return _result(obj, UNCHANGED, before, before, sent=False)
     query = {"fieldManager": field_manager, "force": "true" if force else None, "dryRun": "All" if check_mode else None}
     after = client.request(
         "PATCH", path, query=query, body=obj, headers={"Content-Type": APPLY_CONTENT_TYPE}).json()
+    if digest and not check_mode:
+        applied.remember(obj, after, digest)
     if before is None:
         action = CREATED
     else:
@@ -82,8 +94,9 @@ def _comparable(obj, drop=VOLATILE_METADATA):
     return shown
 
 
-def _result(obj, action, before, after):
+def _result(obj, action, before, after, sent=True):
     return {
+        "sent": sent,
         "ref": object_ref(obj),
         "kind": obj.get("kind"),
         "name": obj["metadata"]["name"],
