@@ -357,70 +357,15 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.args
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.client import KeycloakAdmin
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.client_service import ClientService
+from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.options import client_options
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.representation import (
     client_representation,
 )
 
 
-def mapper_spec():
-    return dict(
-        name=dict(type="str", required=True),
-        type=dict(type="str", choices=["groups", "audience", "user_attribute", "user_property",
-                                       "hardcoded_claim", "realm_roles", "client_roles"]),
-        protocol_mapper=dict(type="str"),
-        claim_name=dict(type="str"),
-        claim_value=dict(type="str"),
-        full_path=dict(type="bool"),
-        included_client_audience=dict(type="str"),
-        included_custom_audience=dict(type="str"),
-        user_attribute=dict(type="str"),
-        json_type=dict(type="str", choices=["String", "long", "int", "boolean", "JSON"]),
-        multivalued=dict(type="bool"),
-        role_client_id=dict(type="str"),
-        add_to_id_token=dict(type="bool", no_log=False),
-        add_to_access_token=dict(type="bool", no_log=False),
-        add_to_userinfo=dict(type="bool"),
-        add_to_introspection=dict(type="bool"),
-        config=dict(type="dict"),
-    )
-
-
 def argument_spec():
     spec = connection_argument_spec()
-    spec.update(
-        realm=dict(type="str", required=True),
-        client_id=dict(type="str", required=True, aliases=["clientId"]),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        name=dict(type="str"),
-        description=dict(type="str"),
-        enabled=dict(type="bool"),
-        public_client=dict(type="bool"),
-        secret=dict(type="str", no_log=True),
-        root_url=dict(type="str"),
-        base_url=dict(type="str"),
-        admin_url=dict(type="str"),
-        redirect_uris=dict(type="list", elements="str"),
-        web_origins=dict(type="list", elements="str"),
-        post_logout_redirect_uris=dict(type="list", elements="str"),
-        standard_flow=dict(type="bool"),
-        implicit_flow=dict(type="bool"),
-        direct_access_grants=dict(type="bool"),
-        service_accounts=dict(type="bool"),
-        pkce=dict(type="str", choices=["S256", "plain", "none"]),
-        frontchannel_logout=dict(type="bool"),
-        consent_required=dict(type="bool"),
-        full_scope_allowed=dict(type="bool"),
-        default_client_scopes=dict(type="list", elements="str"),
-        optional_client_scopes=dict(type="list", elements="str"),
-        protocol_mappers=dict(
-            type="list", elements="dict", options=mapper_spec(),
-            mutually_exclusive=[["type", "protocol_mapper"]],
-            required_one_of=[["type", "protocol_mapper"]],
-        ),
-        purge_protocol_mappers=dict(type="bool", default=False),
-        attributes=dict(type="dict"),
-        settings=dict(type="dict"),
-    )
+    spec.update(client_options())
     return spec
 
 

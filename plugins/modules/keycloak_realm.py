@@ -221,6 +221,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.args
     connection_argument_spec,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.client import KeycloakAdmin
+from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.options import realm_options
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.realm_service import RealmService
 from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.representation import (
     realm_representation,
@@ -229,39 +230,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.keycloak.repr
 
 def argument_spec():
     spec = connection_argument_spec()
-    spec.update(
-        realm=dict(type="str", required=True, aliases=["name"]),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        display_name=dict(type="str"),
-        display_name_html=dict(type="str"),
-        enabled=dict(type="bool"),
-        ssl_required=dict(type="str", choices=["all", "external", "none"]),
-        login_theme=dict(type="str"),
-        registration_allowed=dict(type="bool"),
-        registration_email_as_username=dict(type="bool"),
-        remember_me=dict(type="bool"),
-        verify_email=dict(type="bool"),
-        login_with_email_allowed=dict(type="bool"),
-        duplicate_emails_allowed=dict(type="bool"),
-        reset_password_allowed=dict(type="bool"),
-        edit_username_allowed=dict(type="bool"),
-        brute_force_protected=dict(type="bool"),
-        access_token_lifespan=dict(type="int", no_log=False),
-        access_token_lifespan_for_implicit_flow=dict(type="int", no_log=False),
-        access_code_lifespan=dict(type="int"),
-        access_code_lifespan_login=dict(type="int"),
-        access_code_lifespan_user_action=dict(type="int"),
-        sso_session_idle_timeout=dict(type="int"),
-        sso_session_max_lifespan=dict(type="int"),
-        client_session_idle_timeout=dict(type="int"),
-        client_session_max_lifespan=dict(type="int"),
-        offline_session_idle_timeout=dict(type="int"),
-        offline_session_max_lifespan_enabled=dict(type="bool"),
-        offline_session_max_lifespan=dict(type="int"),
-        revoke_refresh_token=dict(type="bool", no_log=False),
-        attributes=dict(type="dict"),
-        settings=dict(type="dict"),
-    )
+    spec.update(realm_options())
     return spec
 
 

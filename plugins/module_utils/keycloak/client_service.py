@@ -88,12 +88,20 @@ class ClientService:
 
     def ensure(self, desired, state="present", check_mode=False, purge_protocol_mappers=False):
         """Make the client match ``desired`` (declared fields only) or remove it."""
-        result = self._ensure(desired, state, check_mode, purge_protocol_mappers)
-        if state == "present" and desired.get("secret") is not None:
-            # The declared secret is the end state (verified after a write, predicted in
-            # check mode); never hand out the one it replaces.
-            result["secret"] = desired["secret"]
-        return result
+        return _with_declared_secret(self._ensure(desired, state, check_mode, purge_protocol_mappers),
+                                     desired, state)
+
+    def planned_in_new_realm(self, desired, state="present"):
+        """What ``ensure`` reports in check mode when the realm itself would be created.
+
+        Sends no request: the realm does not exist yet, so a present client would be
+        created and an absent one is already gone. Scope names cannot be checked
+        against a realm that does not exist; a real run checks them.
+        """
+        if state == "absent":
+            return _result(desired["clientId"], None, False, [], {"before": {}, "after": {}},
+                           "Realm %s does not exist yet, so neither does client %s." % (self.realm, desired["clientId"]))
+        return _with_declared_secret(_would_create(desired), desired, state)
 
     def _ensure(self, desired, state, check_mode, purge_protocol_mappers):
         client_id = desired["clientId"]
@@ -139,13 +147,10 @@ class ClientService:
         scopes = set(desired.get("defaultClientScopes") or []) | set(desired.get("optionalClientScopes") or [])
         if scopes:
             self.scope_ids(scopes)  # fail before creating anything when a scope does not exist
-        desired = dict(desired)
-        # Keycloak's own default for a client created through the API is public;
-        # the platform's clients are confidential unless declared otherwise.
-        desired.setdefault("publicClient", False)
-        diff = masked_diff({}, display(canonical_client(desired)), SECRET_KEYS)
         if check_mode:
-            return _result(client_id, None, True, ["client"], diff, "Client %s would be created." % client_id)
+            return _would_create(desired)
+        desired = _confidential_by_default(desired)
+        diff = _creation_diff(desired)
         client_uuid = self.api.create(admin_path(self.realm, "clients"), desired)
         if client_uuid is None:
             created = self.find(client_id)
@@ -218,6 +223,32 @@ class ClientService:
         ids = self.scope_ids(name for _kind, name in removals + additions)
         return ([("DELETE", kind, ids[name]) for kind, name in removals]
                 + [("PUT", kind, ids[name]) for kind, name in additions])
+
+
+def _confidential_by_default(desired):
+    # Keycloak's own default for a client created through the API is public;
+    # the platform's clients are confidential unless declared otherwise.
+    desired = dict(desired)
+    desired.setdefault("publicClient", False)
+    return desired
+
+
+def _creation_diff(desired):
+    return masked_diff({}, display(canonical_client(desired)), SECRET_KEYS)
+
+
+def _would_create(desired):
+    """The check-mode result of creating ``desired``."""
+    return _result(desired["clientId"], None, True, ["client"], _creation_diff(_confidential_by_default(desired)),
+                   "Client %s would be created." % desired["clientId"])
+
+
+def _with_declared_secret(result, desired, state):
+    if state == "present" and desired.get("secret") is not None:
+        # The declared secret is the end state (verified after a write, predicted in
+        # check mode); never hand out the one it replaces.
+        result["secret"] = desired["secret"]
+    return result
 
 
 def _result(client_id, end_state, changed, changes, diff, msg):

@@ -75,6 +75,15 @@ def client_task(task_name, check_mode=None, no_log=None, register="result", **op
     return task
 
 
+def realm_clients_task(task_name, check_mode=None, no_log=None, register="result", **options):
+    task = {"name": task_name, "airgap.dify_platform.keycloak_realm_clients": options, "register": register}
+    if check_mode is not None:
+        task["check_mode"] = check_mode
+    if no_log is not None:
+        task["no_log"] = no_log
+    return task
+
+
 def ok(run_result, name):
     """The result of task ``name``, which must have succeeded."""
     result = run_result.result(name)
