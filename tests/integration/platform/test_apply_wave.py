@@ -177,26 +177,26 @@ def test_templates_render_on_the_controller_with_includes_and_task_vars(kubeconf
 
 def test_a_template_that_is_not_a_manifest_is_named(kubeconfig, tmp_path):
     (tmp_path / "broken.yml.j2").write_text("---\n- just\n- a list\n")
-    _, result = apply(kubeconfig, [], templates=[str(tmp_path / "broken.yml.j2")])
+    result = apply(kubeconfig, [], templates=[str(tmp_path / "broken.yml.j2")])[1]
     assert result["failed"] and "broken.yml.j2: document 1 is not a mapping" in result["msg"]
 
 
 def test_an_object_nobody_changed_is_not_sent_again_and_drift_is_repaired(kubeconfig, namespace, tmp_path):
     record = str(tmp_path / "applied")
     objects = [ns_obj(namespace), config_map(namespace, "a"), secret(namespace, "s3cret")]
-    _, result = apply(kubeconfig, objects, applied_record_dir=record)
+    result = apply(kubeconfig, objects, applied_record_dir=record)[1]
     assert result["sent"] == 3 and actions(result) == ["created"] * 3
 
-    _, result = apply(kubeconfig, objects, applied_record_dir=record)
+    result = apply(kubeconfig, objects, applied_record_dir=record)[1]
     assert not result["changed"] and actions(result) == ["unchanged"] * 3
     assert result["sent"] == 1, "only the Secret, which is never recorded, is sent again"
 
     drift = kubectl(kubeconfig, "patch", "configmap", "settings", "-n", namespace, "--type", "merge",
                     "-p", '{"data": {"mode": "drifted"}}')
     assert drift.returncode == 0, drift.stderr
-    _, result = apply(kubeconfig, objects, applied_record_dir=record)
+    result = apply(kubeconfig, objects, applied_record_dir=record)[1]
     assert result["changed"] and actions(result) == ["unchanged", "configured", "unchanged"] and result["sent"] == 2
     assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": "a"}
 
-    _, result = apply(kubeconfig, objects, applied_record_dir="")
+    result = apply(kubeconfig, objects, applied_record_dir="")[1]
     assert not result["changed"] and result["sent"] == 3, "an empty applied_record_dir turns the record off"

@@ -65,4 +65,5 @@ def test_an_unreadable_record_is_an_empty_one(tmp_path):
     again = AppliedRecord.load(str(tmp_path), "https://api.one:6443")
     assert again.entries == {}
     again.save()  # nothing remembered: the broken file is left for the next real apply to replace
-    assert open(record.path).read() == "{not json"
+    with open(record.path) as written:
+        assert written.read() == "{not json"
