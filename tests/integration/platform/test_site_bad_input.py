@@ -69,3 +69,20 @@ def test_a_digest_pinned_override_passes_the_preflight(tmp_path):
         "redis": "harbor.local.dify-platform.test/dify-platform/library/redis@" + DIGEST}})
     assert rc != 0
     assert "Wave -1" in output or "wave -1" in output, output
+
+
+def test_a_later_wave_s_rule_fails_before_the_first_wave(tmp_path):
+    """Rules the argument specs cannot express (here LiteLLM's unique model names) are checked up front too."""
+    models = [{"model_name": "same", "model": "openai/a"}, {"model_name": "same", "model": "openai/b"}]
+    rc, output = run_site(tmp_path, {"litellm_models": models})
+    assert_failed_in_preflight(rc, output, "litellm_models")
+
+
+def test_an_external_clickhouse_without_its_url_is_named(tmp_path):
+    rc, output = run_site(tmp_path, {"langfuse_clickhouse_mode": "external"})
+    assert_failed_in_preflight(rc, output, "langfuse_clickhouse_url")
+
+
+def test_traces_without_a_backend_are_named(tmp_path):
+    rc, output = run_site(tmp_path, {"observability_traces_enabled": True})
+    assert_failed_in_preflight(rc, output, "observability_traces_endpoint")
