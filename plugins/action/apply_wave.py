@@ -35,6 +35,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client im
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.controller_cache import controller_cache_dir
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import render_objects
 
 display = Display()
@@ -135,8 +136,7 @@ class ActionModule(ActionBase):
 def _applied_record(directory, server):
     """The record of what this controller applied to the cluster at ``server``; None when turned off."""
     if directory is None:
-        directory = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                                 "airgap.dify_platform", "applied")
+        directory = controller_cache_dir("applied")
     if not directory:
         return None
     return AppliedRecord.load(os.path.expanduser(directory), server)
