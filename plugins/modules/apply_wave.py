@@ -101,7 +101,10 @@ options:
     type: int
     default: 600
   wait_sleep:
-    description: Seconds between two reads of the gates that are not ready yet.
+    description:
+      - The longest pause, in seconds, between two reads of the gates that are not ready yet.
+      - The first read after the apply comes after a quarter of a second, and each pause doubles up to this one,
+        so a gate ready within a second is not held for a whole pause.
     type: float
     default: 2.0
   started:

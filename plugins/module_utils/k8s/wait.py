@@ -26,6 +26,20 @@ class WaveNotReady(PlatformError):
         self.gates = gates
 
 
+# The first read after the apply comes soon, then each pause doubles up to the
+# wave's interval: a gate that becomes ready within a second is not held for a
+# whole interval, and a slow one is not polled more often than it was.
+FIRST_PAUSE = 0.25
+
+
+def pauses(interval, first=FIRST_PAUSE):
+    """The pauses between two rounds of reads: ``first``, doubled each round, at most ``interval``."""
+    pause = min(first, interval)
+    while True:
+        yield pause
+        pause = min(pause * 2, interval)
+
+
 def gates_of(objects):
     return [o for o in objects if o.get("kind") in GATE_KINDS]
 
@@ -35,12 +49,14 @@ def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time
 
     ``gates`` are the objects as the apply returned them, status included, so
     the first round reads nothing: a wave whose gates are ready already (a
-    no-op) costs no request here.
+    no-op) costs no request here. The pauses between rounds grow from
+    ``FIRST_PAUSE`` to ``interval``.
     """
     deadline = clock() + timeout
     live = {}
     pending = list(gates)
     first = True
+    waits = pauses(interval)
     while True:
         still = []
         for gate in pending:
@@ -56,7 +72,7 @@ def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time
         if clock() >= deadline:
             states = [live[object_ref(g)] for g in pending]
             raise WaveNotReady(_message(client, wave, component, timeout, states), states)
-        sleep(min(interval, max(0.0, deadline - clock())))
+        sleep(min(next(waits), max(0.0, deadline - clock())))
 
 
 def _message(client, wave, component, timeout, states, failed=False):
