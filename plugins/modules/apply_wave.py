@@ -57,8 +57,6 @@ options:
         C({% include %}) and C({% import %}) find files there too.
       - Rendered here, the play's variables are copied once per wave, not once per file as the C(template) lookup
         does, and the objects never travel through the task's arguments.
-      - Compiled templates are kept with Jinja's bytecode cache under C(airgap.dify_platform/jinja-<versions>) in
-        C($XDG_CACHE_HOME) or C(~/.cache); a template whose source changed is compiled again.
       - At least one of O(templates) and O(objects) is needed.
     type: list
     elements: str

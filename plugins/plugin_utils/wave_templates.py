@@ -6,26 +6,18 @@
 The ``template`` lookup deep-copies every variable of the play for each file it
 renders; over a whole platform that copy cost more than applying the objects.
 Here the variables are copied shallowly, as the ``template`` action does, and
-one templar serves every file of the wave.
-
-Each file is loaded through the templar's Jinja loader, with Jinja's bytecode
-cache on the controller: a template is compiled once per version of its
-source, Ansible and Jinja, not once per run.
+one templar serves every file of a directory.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 
-import jinja2
 import yaml
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
-
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.controller_cache import controller_cache_dir
+from ansible.module_utils.common.text.converters import to_text
 
 try:  # ansible-core 2.19 and later only render data marked as trusted
     from ansible.template import trust_as_template
@@ -44,7 +36,7 @@ def render_objects(action, names, task_vars):
     """
     objects = []
     variables = dict(task_vars)
-    templars = {}  # one per directory: a template is found, and cached, by its base name
+    templars = {}  # one per directory: its includes and imports are found beside it
     for name in names:
         path = action._find_needle("templates", name)
         directory = os.path.dirname(path)
@@ -52,9 +44,7 @@ def render_objects(action, names, task_vars):
         if templar is None:
             templar = templars[directory] = action._templar.copy_with_new_env(
                 available_variables=variables, searchpath=_search_path(directory, task_vars))
-            templar.environment.bytecode_cache = _bytecode_cache()
-        include = "{%% include %s %%}" % json.dumps(os.path.basename(path))
-        rendered = templar.template(trust_as_template(include), escape_backslashes=False)
+        rendered = templar.template(trust_as_template(_read_text(action._loader, path)), escape_backslashes=False)
         if not isinstance(rendered, str):
             raise AnsibleActionFail("template %s must render to YAML text" % name)
         try:
@@ -70,14 +60,11 @@ def render_objects(action, names, task_vars):
     return objects
 
 
-def _bytecode_cache():
-    """Jinja's bytecode cache for this Ansible and Jinja, or None when it cannot be kept."""
-    directory = controller_cache_dir("jinja-%s-%s" % (ANSIBLE_VERSION, jinja2.__version__))
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(directory) if os.access(directory, os.W_OK) else None
+def _read_text(loader, path):
+    read = getattr(loader, "get_text_file_contents", None)
+    if read is not None:
+        return read(path)
+    return to_text(loader._get_file_contents(path)[0], errors="surrogate_or_strict")  # pragma: no cover
 
 
 def _search_path(directory, task_vars):

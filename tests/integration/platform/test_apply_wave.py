@@ -201,19 +201,3 @@ def test_an_object_nobody_changed_is_not_sent_again_and_drift_is_repaired(kubeco
     result = apply(kubeconfig, objects, applied_record_dir="")[1]
     assert not result["changed"] and result["sent"] == 3, "an empty applied_record_dir turns the record off"
 
-
-def test_compiled_templates_are_kept_and_an_edited_template_is_compiled_again(kubeconfig, namespace, tmp_path):
-    template = tmp_path / "settings.yml.j2"
-    env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    task = {"name": "apply", "airgap.dify_platform.apply_wave": {
-        "wave": 1, "component": "test", "templates": [str(template)], "objects": [], "applied_record_dir": ""}}
-    (tmp_path / "namespace.yml.j2").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n" % namespace)
-    task["airgap.dify_platform.apply_wave"]["templates"].insert(0, str(tmp_path / "namespace.yml.j2"))
-    for value in ("first", "second"):
-        template.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: %s}\n"
-                            "data: {mode: %s}\n" % (namespace, value))
-        run = run_tasks([task], extra_env=env)
-        assert run.returncode == 0, run.stdout[-3000:]
-        assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": value}
-    (cache,) = (tmp_path / "cache" / "airgap.dify_platform").glob("jinja-*")
-    assert len(list(cache.iterdir())) == 2, "one compiled template per file, replaced when its source changes"
