@@ -20,7 +20,7 @@ LOCAL_VARS = yaml.safe_load((REPO / "inventories" / "local" / "group_vars" / "di
 DIGEST = "sha256:" + "cd" * 32
 
 
-def run_site(tmp_path, overrides, drop=()):
+def run_site(tmp_path, overrides, drop=(), playbook=PLAYBOOK):
     variables = {k: v for k, v in LOCAL_VARS.items() if k not in drop and not str(v).startswith("{{")}
     variables.update(overrides)
     inventory = tmp_path / "hosts.yml"
@@ -28,7 +28,7 @@ def run_site(tmp_path, overrides, drop=()):
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}, "vars": variables}}))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1",
                K8S_AUTH_KUBECONFIG=str(tmp_path / "no-such-kubeconfig"), ANSIBLE_LOCALHOST_WARNING="false")
-    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK)],
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook)],
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -86,3 +86,15 @@ def test_an_external_clickhouse_without_its_url_is_named(tmp_path):
 def test_traces_without_a_backend_are_named(tmp_path):
     rc, output = run_site(tmp_path, {"observability_traces_enabled": True})
     assert_failed_in_preflight(rc, output, "observability_traces_endpoint")
+
+
+def test_a_role_used_on_its_own_checks_its_own_rules(tmp_path):
+    """Outside site.yml the role's main.yml checks what its argument spec cannot express, before its wave."""
+    playbook = tmp_path / "litellm-alone.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "hosts": "dify_platform", "gather_facts": False,
+        "roles": [{"role": "airgap.dify_platform.dify_platform"}, {"role": "airgap.dify_platform.litellm"}]}]))
+    models = [{"model_name": "same", "model": "openai/a"}, {"model_name": "same", "model": "openai/b"}]
+    rc, output = run_site(tmp_path, {"litellm_models": models, "dify_platform_components": []}, playbook=playbook)
+    assert rc != 0 and "litellm_models needs a model_name (unique)" in output, output
+    assert "check the LiteLLM model list" in output and "no-such-kubeconfig" not in output, output
