@@ -43,6 +43,10 @@ display = Display()
 ARGUMENT_SPEC = {
     "objects": {"type": "list", "elements": "dict", "default": []},
     "templates": {"type": "list", "elements": "str", "default": []},
+    "steps": {"type": "list", "elements": "dict", "default": [], "options": {
+        "templates": {"type": "list", "elements": "str", "default": []},
+        "objects": {"type": "list", "elements": "dict", "default": []},
+    }},
     "wave": {"type": "int", "required": True},
     "component": {"type": "str", "required": True},
     "field_manager": {"type": "str", "default": "airgap.dify_platform"},
@@ -79,24 +83,29 @@ class ActionModule(ActionBase):
         check_mode = bool(self._task.check_mode)
         if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
             raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
-        if not args["objects"] and not args["templates"]:
-            raise AnsibleActionFail("apply_wave needs objects or templates")
-        objects = render_objects(self, args["templates"], task_vars or {}) + args["objects"]
+        steps = _steps(args)
+        rendered = [render_objects(self, step["templates"], task_vars or {}) + step["objects"] for step in steps]
         if args["render_dir"] and not check_mode:
-            _write_rendered(args["render_dir"], args["wave"], args["component"], objects)
+            _write_rendered(args["render_dir"], args["wave"], args["component"], [o for step in rendered for o in step])
         client = record = None
+        applied, gates = [], []
         try:
             client = KubeClient(
                 load_connection(args["kubeconfig"], args["context"]),
                 validate_certs=args["validate_certs"], ca_path=args["ca_path"],
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
             record = _applied_record(args["applied_record_dir"], client.base_url)
-            applied = apply_objects(client, objects, args["field_manager"],
-                                    force=args["force_conflicts"], check_mode=check_mode,
-                                    create_only=args["create_only"], applied=record)
-            gates = gates_of([r["after"] for r in applied])
-            if args["wait"] and not check_mode and gates:
-                wait_ready(client, gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
+            for obj in (o for step in rendered for o in step):
+                client.path(obj)  # every kind of every step is served, or nothing is written
+            for objects in rendered:
+                step_applied = apply_objects(client, objects, args["field_manager"],
+                                             force=args["force_conflicts"], check_mode=check_mode,
+                                             create_only=args["create_only"], applied=record)
+                step_gates = gates_of([r["after"] for r in step_applied])
+                applied.extend(step_applied)
+                gates.extend(step_gates)
+                if args["wait"] and not check_mode and step_gates:
+                    wait_ready(client, step_gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
         except PlatformError as exc:
             raise AnsibleActionFail(str(exc)) from None
         finally:
@@ -131,6 +140,16 @@ class ActionModule(ActionBase):
                 "dify_platform_routes": [*(facts.get("dify_platform_routes") or []), *result["routes"], *args["links"]],
             }
         return result
+
+
+def _steps(args):
+    """The steps of the wave: those given, or one made of ``templates`` and ``objects``."""
+    if args["steps"] and (args["templates"] or args["objects"]):
+        raise AnsibleActionFail("apply_wave takes either steps, or templates and objects, not both")
+    steps = args["steps"] or [{"templates": args["templates"], "objects": args["objects"]}]
+    if not any(step["templates"] or step["objects"] for step in steps):
+        raise AnsibleActionFail("apply_wave needs objects or templates")
+    return steps
 
 
 def _applied_record(directory, server):

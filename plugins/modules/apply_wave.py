@@ -16,6 +16,9 @@ description:
     timeout until every gate of the wave is ready. Gates are Deployments and StatefulSets (rolled out and available),
     Jobs (condition C(Complete); a C(Failed) Job fails the wave at once), and CloudNativePG C(Cluster) and
     C(Keycloak) objects (condition C(Ready)).
+  - With O(steps), each step is applied and its gates waited for before the next step starts, as a migration Job
+    must complete before the replicas that need the new schema roll out.
+  - Every kind of every step must be served before the first object is written.
   - A timeout or a failed Job fails the task with a message that names each blocking object, its status and its
     newest events.
   - An object counts as changed when the applied object differs from the one read before, apart from C(status),
@@ -94,8 +97,26 @@ options:
     description: Wait until every gate is ready.
     type: bool
     default: true
+  steps:
+    description:
+      - Parts of the wave applied one after the other, each once the gates of the previous one are ready.
+      - Instead of O(templates) and O(objects), which make a wave of one step.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      templates:
+        description: Templates of the step, as O(templates).
+        type: list
+        elements: str
+        default: []
+      objects:
+        description: Manifests of the step given as data, applied after those of its O(steps[].templates).
+        type: list
+        elements: dict
+        default: []
   wait_timeout:
-    description: Seconds the gates may take to become ready.
+    description: Seconds the gates of each step may take to become ready.
     type: int
     default: 600
   wait_sleep:
@@ -165,6 +186,14 @@ EXAMPLES = r"""
       - redis.yml.j2
     wait_timeout: 300
   register: redis_wave
+
+- name: Run the migration Job, then roll out the workloads that need the new schema
+  airgap.dify_platform.apply_wave:
+    wave: 3
+    component: dify
+    steps:
+      - templates: [config.yml.j2, migrate.yml.j2]
+      - templates: [workloads.yml.j2]
 
 - name: Apply the Secrets of a wave without showing them
   airgap.dify_platform.apply_wave:

@@ -113,8 +113,9 @@ def test_create_only_never_rewrites(kubeconfig, namespace):
     assert data == "Zmlyc3QtdmFsdWU="  # base64 of first-value
 
 
-def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespace):
-    deployment = {
+def stuck_deployment(namespace):
+    """A Deployment no node can run, so it never becomes available."""
+    return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "stuck", "namespace": namespace},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "stuck"}}, "template": {
             "metadata": {"labels": {"app": "stuck"}},
@@ -123,6 +124,10 @@ def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespac
                 "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
                                     "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}]}}},
     }
+
+
+def test_a_timeout_names_the_blocking_object_and_its_events(kubeconfig, namespace):
+    deployment = stuck_deployment(namespace)
     run = apply(kubeconfig, [ns_obj(namespace), deployment], wait_timeout=6, wait_sleep=1)[0]
     assert run.returncode != 0
     message = run.result("apply")["msg"]
@@ -201,3 +206,20 @@ def test_an_object_nobody_changed_is_not_sent_again_and_drift_is_repaired(kubeco
     result = apply(kubeconfig, objects, applied_record_dir="")[1]
     assert not result["changed"] and result["sent"] == 3, "an empty applied_record_dir turns the record off"
 
+
+
+def test_a_step_starts_only_once_the_previous_step_is_ready(kubeconfig, namespace):
+    task = {"name": "apply", "airgap.dify_platform.apply_wave": {
+        "wave": 1, "component": "test", "wait_timeout": 4, "wait_sleep": 1, "steps": [
+            {"objects": [ns_obj(namespace), config_map(namespace, "first")]},
+            {"objects": [stuck_deployment(namespace)]},
+            {"objects": [secret(namespace, "after-the-rollout")]}]}}
+    run = run_tasks([task], extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+    assert run.returncode != 0 and "Blocked by Deployment %s/stuck" % namespace in run.result("apply")["msg"]
+    assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": "first"}
+    assert read(kubeconfig, "secret", "creds", namespace) is None, "the step after the stuck rollout was applied"
+
+
+def test_steps_exclude_templates_and_objects(kubeconfig, namespace):
+    result = apply(kubeconfig, [config_map(namespace, "a")], steps=[{"objects": [ns_obj(namespace)]}])[1]
+    assert result["failed"] and "either steps, or templates and objects" in result["msg"]
