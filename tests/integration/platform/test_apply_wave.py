@@ -207,7 +207,6 @@ def test_an_object_nobody_changed_is_not_sent_again_and_drift_is_repaired(kubeco
     assert not result["changed"] and result["sent"] == 3, "an empty applied_record_dir turns the record off"
 
 
-
 def test_a_step_starts_only_once_the_previous_step_is_ready(kubeconfig, namespace):
     task = {"name": "apply", "airgap.dify_platform.apply_wave": {
         "wave": 1, "component": "test", "wait_timeout": 4, "wait_sleep": 1, "steps": [
