@@ -88,24 +88,13 @@ class ActionModule(ActionBase):
         if args["render_dir"] and not check_mode:
             _write_rendered(args["render_dir"], args["wave"], args["component"], [o for step in rendered for o in step])
         client = record = None
-        applied, gates = [], []
         try:
             client = KubeClient(
                 load_connection(args["kubeconfig"], args["context"]),
                 validate_certs=args["validate_certs"], ca_path=args["ca_path"],
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
             record = _applied_record(args["applied_record_dir"], client.base_url)
-            for obj in (o for step in rendered for o in step):
-                client.path(obj)  # every kind of every step is served, or nothing is written
-            for objects in rendered:
-                step_applied = apply_objects(client, objects, args["field_manager"],
-                                             force=args["force_conflicts"], check_mode=check_mode,
-                                             create_only=args["create_only"], applied=record)
-                step_gates = gates_of([r["after"] for r in step_applied])
-                applied.extend(step_applied)
-                gates.extend(step_gates)
-                if args["wait"] and not check_mode and step_gates:
-                    wait_ready(client, step_gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
+            applied, gates = _apply_steps(client, rendered, args, record, check_mode)
         except PlatformError as exc:
             raise AnsibleActionFail(str(exc)) from None
         finally:
@@ -140,6 +129,22 @@ class ActionModule(ActionBase):
                 "dify_platform_routes": [*(facts.get("dify_platform_routes") or []), *result["routes"], *args["links"]],
             }
         return result
+
+
+def _apply_steps(client, rendered, args, record, check_mode):
+    """Apply each step's objects, then wait for its gates before the next step; return (applied, gates)."""
+    for obj in (o for step in rendered for o in step):
+        client.path(obj)  # every kind of every step is served, or nothing is written
+    applied, gates = [], []
+    for objects in rendered:
+        step_applied = apply_objects(client, objects, args["field_manager"], force=args["force_conflicts"],
+                                     check_mode=check_mode, create_only=args["create_only"], applied=record)
+        step_gates = gates_of([r["after"] for r in step_applied])
+        applied.extend(step_applied)
+        gates.extend(step_gates)
+        if args["wait"] and not check_mode and step_gates:
+            wait_ready(client, step_gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
+    return applied, gates
 
 
 def _steps(args):
