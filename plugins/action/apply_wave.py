@@ -23,19 +23,19 @@ from ansible.utils.display import Display
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import AppliedRecord
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import AppliedRecord, default_record_dir
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply import (
     CONFIGURED,
     CREATED,
     UNCHANGED,
     apply_objects,
+    require_served,
     diff_of,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.controller_cache import controller_cache_dir
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import render_objects
 
 display = Display()
@@ -133,8 +133,7 @@ class ActionModule(ActionBase):
 
 def _apply_steps(client, rendered, args, record, check_mode):
     """Apply each step's objects, then wait for its gates before the next step; return (applied, gates)."""
-    for obj in (o for step in rendered for o in step):
-        client.path(obj)  # every kind of every step is served, or nothing is written
+    require_served(client, [o for step in rendered for o in step])
     applied, gates = [], []
     for objects in rendered:
         step_applied = apply_objects(client, objects, args["field_manager"], force=args["force_conflicts"],
@@ -160,7 +159,7 @@ def _steps(args):
 def _applied_record(directory, server):
     """The record of what this controller applied to the cluster at ``server``; None when turned off."""
     if directory is None:
-        directory = controller_cache_dir("applied")
+        directory = default_record_dir()
     if not directory:
         return None
     return AppliedRecord.load(os.path.expanduser(directory), server)

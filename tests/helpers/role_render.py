@@ -6,12 +6,11 @@ from helpers.playbook import run_tasks
 PLATFORM_VARS = REPO / "roles" / "dify_platform" / "vars" / "main.yml"
 
 
-def render_role_objects(role, templates, variables, facts=None):
+def render_role_objects(role, templates, variables):
     """{(kind, name): object} of ``templates`` (file names under roles/<role>/templates).
 
     The platform's and the role's vars files and the role's defaults are read
-    first, then ``variables`` are set, then ``facts`` (expressions that may use
-    them, such as the environment a role renders once), as the role does.
+    first, then ``variables`` are set.
     """
     directory = REPO / "roles" / role
     tasks = [
@@ -20,8 +19,6 @@ def render_role_objects(role, templates, variables, facts=None):
         {"name": "role vars", "ansible.builtin.include_vars": {"file": str(directory / "vars" / "main.yml")}},
         {"name": "inputs", "ansible.builtin.set_fact": variables},
     ]
-    if facts:
-        tasks.append({"name": "facts", "ansible.builtin.set_fact": facts})
     tasks.append({"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % " + ".join(
         "(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (directory / "templates" / name)
         for name in templates)}})

@@ -27,6 +27,12 @@ import tempfile
 NEVER_RECORDED_KINDS = ("Secret",)
 
 
+def default_record_dir():
+    """``$XDG_CACHE_HOME/airgap.dify_platform/applied``, or under ``~/.cache``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "airgap.dify_platform", "applied")
+
+
 def manifest_digest(obj, field_manager, force):
     """A digest of what an apply sends: the manifest, the field manager and the force flag."""
     canonical = json.dumps([obj, field_manager, bool(force)], sort_keys=True, separators=(",", ":"))

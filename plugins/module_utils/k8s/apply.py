@@ -31,18 +31,25 @@ CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation")
 
 
+def require_served(client, objects):
+    """Fail, naming it, when the kind of one of ``objects`` is not served.
+
+    Called with every object of a wave before the first write: a missing CRD
+    fails the wave untouched, not halfway through.
+    """
+    for obj in objects:
+        client.path(obj)
+
+
 def apply_objects(client, objects, field_manager, force=True, check_mode=False, create_only=False, applied=None):
     """Apply every object in order; return one result dict per object.
 
-    ``create_only`` leaves objects that exist as they are: generated Secrets
-    are created once and never rewritten. ``applied`` (an ``AppliedRecord``)
-    skips the objects nobody changed since this controller applied them, and
-    records what a real apply sends.
+    The caller has checked with :func:`require_served` that every kind is
+    served. ``create_only`` leaves objects that exist as they are: generated
+    Secrets are created once and never rewritten. ``applied`` (an
+    ``AppliedRecord``) skips the objects nobody changed since this controller
+    applied them, and records what a real apply sends.
     """
-    for obj in objects:
-        # Every kind must be served before anything is written: a missing CRD
-        # fails the wave untouched, not halfway through.
-        client.path(obj)
     missing_namespaces, existing_namespaces = set(), set()
     results = []
     for obj in objects:

@@ -4,7 +4,11 @@ import json
 import os
 import stat
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import AppliedRecord, manifest_digest
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import (
+    AppliedRecord,
+    default_record_dir,
+    manifest_digest,
+)
 
 MANIFEST = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "ai"}, "data": {"a": "1"}}
 
@@ -67,3 +71,11 @@ def test_an_unreadable_record_is_an_empty_one(tmp_path):
     again.save()  # nothing remembered: the broken file is left for the next real apply to replace
     with open(record.path) as written:
         assert written.read() == "{not json"
+
+
+def test_the_default_record_lives_in_the_user_s_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_record_dir() == str(tmp_path / "airgap.dify_platform" / "applied")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_record_dir() == str(tmp_path / "home" / ".cache" / "airgap.dify_platform" / "applied")

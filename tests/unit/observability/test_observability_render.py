@@ -47,12 +47,11 @@ def _vars_tasks(role):
     return tasks
 
 
-def render(role, templates, extra_tasks=(), **overrides):
+def render(role, templates, **overrides):
     """The objects the role's templates render for the given variables."""
     tasks = [{"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}}]
     tasks += _vars_tasks(role)
     tasks.append({"name": "inputs", "ansible.builtin.set_fact": dict(BASE, **overrides)})
-    tasks += list(extra_tasks)
     expr = " + ".join("(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLES / role / "templates" / name) for name in templates)
     tasks.append({"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % expr}})
     play = run_tasks(tasks)
