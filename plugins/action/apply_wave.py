@@ -17,6 +17,7 @@ import os
 import time
 
 import yaml
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -29,14 +30,16 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply imp
     CREATED,
     UNCHANGED,
     apply_objects,
-    require_served,
+    confirm_unchanged,
     diff_of,
+    require_served,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import render_objects
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import RenderMemo
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import WaveTemplates, given
 
 display = Display()
 
@@ -84,24 +87,34 @@ class ActionModule(ActionBase):
         if args["wait_timeout"] < 0 or args["wait_sleep"] <= 0 or args["retries"] < 0 or args["request_timeout"] <= 0:
             raise AnsibleActionFail("wait_timeout must be 0 or more, wait_sleep and request_timeout more than 0, retries 0 or more")
         steps = _steps(args)
-        rendered = [render_objects(self, step["templates"], task_vars or {}) + step["objects"] for step in steps]
+        record_dir = _record_dir(args["applied_record_dir"])
+        # A memo of rendered templates is kept beside the record of applied objects. Writing
+        # the objects out needs them all rendered, and a Jinja extension may read anything.
+        memo = None
+        if record_dir and not args["render_dir"] and not C.DEFAULT_JINJA2_EXTENSIONS:
+            memo = RenderMemo.load(record_dir)
+        templates = WaveTemplates(self, task_vars or {}, memo, args["field_manager"], args["force_conflicts"])
+        planned = [[*templates.parts(step["templates"]), given(step["objects"])] for step in steps]
         if args["render_dir"] and not check_mode:
-            _write_rendered(args["render_dir"], args["wave"], args["component"], [o for step in rendered for o in step])
+            _write_rendered(args["render_dir"], args["wave"], args["component"],
+                            [o for parts in planned for part in parts for o in part.objects()])
         client = record = None
         try:
             client = KubeClient(
                 load_connection(args["kubeconfig"], args["context"]),
                 validate_certs=args["validate_certs"], ca_path=args["ca_path"],
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
-            record = _applied_record(args["applied_record_dir"], client.base_url)
-            applied, gates = _apply_steps(client, rendered, args, record, check_mode)
+            if record_dir:
+                record = AppliedRecord.load(record_dir, client.base_url)
+            applied, gates = _apply_steps(client, planned, args, record, check_mode)
         except PlatformError as exc:
             raise AnsibleActionFail(str(exc)) from None
         finally:
             if client is not None:
                 client.close()
-            if record is not None:
-                _save(record)
+            if not check_mode:
+                for kept in (record, memo):
+                    _save(kept)
 
         changed = [r for r in applied if r["action"] != UNCHANGED]
         result.update(
@@ -111,6 +124,8 @@ class ActionModule(ActionBase):
             configured=sum(r["action"] == CONFIGURED for r in applied),
             unchanged=sum(r["action"] == UNCHANGED for r in applied),
             sent=sum(r["sent"] for r in applied),
+            rendered=templates.rendered,
+            recalled=sum(len(step["templates"]) for step in steps) - templates.rendered,
             gates=[object_ref(g) for g in gates],
             routes=_routes(applied),
             report={
@@ -131,13 +146,25 @@ class ActionModule(ActionBase):
         return result
 
 
-def _apply_steps(client, rendered, args, record, check_mode):
-    """Apply each step's objects, then wait for its gates before the next step; return (applied, gates)."""
-    require_served(client, [o for step in rendered for o in step])
+def _apply_steps(client, planned, args, record, check_mode):
+    """Apply each step's parts, then wait for its gates before the next step; return (applied, gates).
+
+    A part recalled from the memo of rendered templates is only read: when each of its
+    objects is still what this controller last applied, it is unchanged, and otherwise
+    it is rendered and applied like any other.
+    """
+    require_served(client, [o for parts in planned for part in parts for o in part.identities()])
     applied, gates = [], []
-    for objects in rendered:
-        step_applied = apply_objects(client, objects, args["field_manager"], force=args["force_conflicts"],
-                                     check_mode=check_mode, create_only=args["create_only"], applied=record)
+    for parts in planned:
+        step_applied = []
+        for part in parts:
+            results = None
+            if part.recalled is not None and record is not None:
+                results = confirm_unchanged(client, part.recalled, record)
+            if results is None:
+                results = apply_objects(client, part.objects(), args["field_manager"], force=args["force_conflicts"],
+                                        check_mode=check_mode, create_only=args["create_only"], applied=record)
+            step_applied.extend(results)
         step_gates = gates_of([r["after"] for r in step_applied])
         applied.extend(step_applied)
         gates.extend(step_gates)
@@ -156,20 +183,21 @@ def _steps(args):
     return steps
 
 
-def _applied_record(directory, server):
-    """The record of what this controller applied to the cluster at ``server``; None when turned off."""
+def _record_dir(directory):
+    """Where this controller keeps its record of applied objects and memo of rendered
+    templates; None when turned off (an empty string)."""
     if directory is None:
         directory = default_record_dir()
-    if not directory:
-        return None
-    return AppliedRecord.load(os.path.expanduser(directory), server)
+    return os.path.expanduser(directory) if directory else None
 
 
-def _save(record):
+def _save(kept):
+    if kept is None:
+        return
     try:
-        record.save()
+        kept.save()
     except OSError as exc:  # a record that cannot be written only costs the next run its shortcut
-        display.warning("could not write the record of applied objects %s: %s" % (record.path, exc))
+        display.warning("could not write %s: %s" % (kept.path, exc))
 
 
 def _previous_wave_ready(facts):

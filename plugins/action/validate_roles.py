@@ -21,6 +21,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 
 
@@ -29,7 +30,7 @@ def role_options(role, roles_dir=ROLES_DIR):
     path = os.path.join(roles_dir, role, "meta", "argument_specs.yml")
     try:
         with open(path) as spec_file:
-            spec = yaml.safe_load(spec_file)
+            spec = yaml.load(spec_file, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise AnsibleActionFail("role %s: cannot read its argument spec %s: %s" % (role, path, exc)) from None
     try:

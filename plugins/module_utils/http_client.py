@@ -191,7 +191,7 @@ class HttpClient:
 
     def _send(self, method, url, data, headers):
         self.request_count += 1
-        if self._context is None and url.startswith("https:"):
+        if self._context is None:  # Request makes one per call otherwise, even for http (slow: it loads the CA store)
             self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
         request = Request(
             context=self._context,

@@ -27,6 +27,9 @@ description:
     C(resourceVersion), see O(applied_record_dir)) is not sent again, so a no-op costs one read per object over a
     single kept-alive connection. Any write to the object by anyone gives it a new C(resourceVersion), and the
     manifest is applied again, repairing drift.
+  - A template whose sources and inputs are those of its last render is not rendered again (see
+    O(applied_record_dir)): its objects are read and checked against the record instead, and it is rendered only
+    when one of them changed.
   - This is an action plugin. It runs on the controller, like C(kubectl), and reads the cluster from a kubeconfig.
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
@@ -141,6 +144,16 @@ options:
       - Default is C(airgap.dify_platform/applied) under C($XDG_CACHE_HOME), or C(~/.cache). An empty string turns
         the record off, and every object is applied on every run, as C(kubectl apply) does.
       - A missing or stale record only costs the applies it would have saved.
+      - The same directory holds C(rendered.json), the memo of rendered templates. For each template it keeps a
+        SHA-256 digest of its source and of each file it includes or imports, the names of the variables it reads
+        (directly, or through the templates in those variables' values), a SHA-256 digest of their values, and the
+        identity and manifest digest of each object it rendered. When all of these are unchanged, the template
+        would render the same objects, so it is not rendered again.
+      - A template is rendered on every run when it renders a Secret, calls a lookup, C(now()) or a filter such as
+        C(random), reads C(hostvars) or C(vars), or reads a variable that does any of these or holds a vaulted
+        value. A change to a filter plugin's code is not seen by the memo unless ansible-core or Jinja changes
+        version; delete C(rendered.json) after changing one.
+      - O(render_dir) and a configured Jinja extension (C(DEFAULT_JINJA2_EXTENSIONS)) turn the memo off.
     type: str
   report:
     description:
@@ -231,6 +244,15 @@ unchanged:
   type: int
 sent:
   description: Number of objects sent to the API server (applied or dry-run); the others were read only.
+  returned: success
+  type: int
+rendered:
+  description: Number of the wave's templates rendered by this run.
+  returned: success
+  type: int
+recalled:
+  description: Number of the wave's templates not rendered, because the memo of rendered templates (see
+    O(applied_record_dir)) knew their objects and the cluster still held them as last applied.
   returned: success
   type: int
 gates:

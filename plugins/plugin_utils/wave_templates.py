@@ -7,6 +7,11 @@ The ``template`` lookup deep-copies every variable of the play for each file it
 renders; over a whole platform that copy cost more than applying the objects.
 Here the variables are copied shallowly, as the ``template`` action does, and
 one templar serves every file of a directory.
+
+With a :class:`RenderMemo`, a template whose sources and inputs are what they
+were when it was last rendered is not rendered again: its :class:`Part` holds
+the identities and manifest digests it rendered then, and renders only if
+the wave finds one of those objects changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,9 +20,22 @@ __metaclass__ = type
 
 import os
 
+import jinja2
 import yaml
+from ansible import __version__ as ansible_version
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
+from ansible.utils.display import Display
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import NEVER_RECORDED_KINDS, manifest_digest
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import identity, inputs_digest, text_digest
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_inputs import (
+    NotRecallable,
+    canonical_values,
+    parser,
+    template_names,
+    variable_closure,
+)
 
 try:  # ansible-core 2.19 and later only render data marked as trusted
     from ansible.template import trust_as_template
@@ -25,38 +43,184 @@ except ImportError:  # pragma: no cover - ansible-core before 2.19
     def trust_as_template(text):
         return text
 
+display = Display()
+
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def render_objects(action, names, task_vars):
-    """The objects of the templates ``names``, in order, empty documents left out.
+class Part:
+    """The objects of one template, or of a task's own ``objects``.
 
-    ``action`` is the running action plugin: its task gives the search path (the
-    role's ``templates`` directory first), its loader and templar read and render.
+    ``recalled`` is None, or the (identity, manifest digest) of each object the
+    template rendered last time with the same inputs: then ``objects()``
+    renders only when called.
     """
-    objects = []
-    variables = dict(task_vars)
-    templars = {}  # one per directory: its includes and imports are found beside it
-    for name in names:
-        path = action._find_needle("templates", name)
+
+    def __init__(self, render, recalled=None):
+        self._render = render
+        self._objects = None
+        self.recalled = recalled
+
+    def objects(self):
+        if self._objects is None:
+            self._objects = self._render()
+        return self._objects
+
+    def identities(self):
+        if self.recalled is not None:
+            return [ident for ident, digest in self.recalled]
+        return self.objects()
+
+
+def given(objects):
+    """The part of objects given to the task as they are."""
+    return Part(lambda: objects)
+
+
+class WaveTemplates:
+    """The templates of one task: rendered, or recalled from ``memo`` (a RenderMemo, or None).
+
+    ``field_manager`` and ``force`` are those of the apply: the digests the memo
+    keeps are of what the apply sends.
+    """
+
+    def __init__(self, action, task_vars, memo=None, field_manager="", force=True):
+        self._action = action
+        self._task_vars = task_vars
+        self._variables = dict(task_vars)
+        self._memo = memo
+        self._context = [ansible_version, jinja2.__version__, field_manager, bool(force)]
+        self._templars = {}  # one per directory: its includes and imports are found beside it
+        self._texts = {}
+        self._parser = None
+        self.rendered = 0  # how many templates this task rendered
+
+    def parts(self, names):
+        """One :class:`Part` per template of ``names``, in order. A template not recalled is
+        rendered now, so that an error in any of them fails before the cluster is touched."""
+        parts = []
+        for name in names:
+            path = self._action._find_needle("templates", name)
+            recalled = self._recall(path)
+            if recalled is not None:
+                parts.append(Part(lambda name=name, path=path: self._render(name, path), recalled))
+            else:
+                parts.append(given(self._render(name, path)))
+        return parts
+
+    def render(self, names):
+        """The objects of the templates ``names``, in order, empty documents left out."""
+        return [o for name in names for o in self._render(name, self._action._find_needle("templates", name))]
+
+    def _render(self, name, path):
         directory = os.path.dirname(path)
-        templar = templars.get(directory)
+        templar = self._templars.get(directory)
         if templar is None:
-            templar = templars[directory] = action._templar.copy_with_new_env(
-                available_variables=variables, searchpath=_search_path(directory, task_vars))
-        rendered = templar.template(trust_as_template(_read_text(action._loader, path)), escape_backslashes=False)
+            templar = self._templars[directory] = self._action._templar.copy_with_new_env(
+                available_variables=self._variables, searchpath=self._search_path(directory))
+        rendered = templar.template(trust_as_template(self._text(path)), escape_backslashes=False)
+        self.rendered += 1
         if not isinstance(rendered, str):
             raise AnsibleActionFail("template %s must render to YAML text" % name)
+        objects = _documents(name, rendered)
+        if self._memo is not None:
+            self._remember(path, objects)
+        return objects
+
+    def _recall(self, path):
+        """What the template at ``path`` rendered last time, if its sources and inputs are unchanged."""
+        entry = self._memo.entry(path) if self._memo is not None else None
+        if entry is None:
+            return None
         try:
-            documents = list(yaml.load_all(str(rendered), Loader=_YAML_LOADER))
-        except yaml.YAMLError as exc:
-            raise AnsibleActionFail("template %s did not render to valid YAML: %s" % (name, exc)) from None
-        for number, document in enumerate(documents, start=1):
-            if document is None:
+            if any(self._source_digest(path, source) != digest for source, digest in entry["sources"].items()):
+                return None
+            if self._inputs(entry["names"]) != entry["inputs"]:
+                return None
+            return [(ident, digest) for ident, digest in entry["objects"]]
+        except (NotRecallable, KeyError, TypeError, ValueError):
+            return None
+
+    def _remember(self, path, objects):
+        if any(o.get("kind") in NEVER_RECORDED_KINDS for o in objects):
+            self._memo.forget(path)
+            return
+        try:
+            sources, names = self._sources_and_names(path)
+            names = variable_closure(self._jinja(), names, self._variables)
+            inputs = self._inputs(names)
+        except NotRecallable as exc:
+            display.vvv("apply_wave: %s is rendered on every run: %s" % (path, exc))
+            self._memo.forget(path)
+            return
+        field_manager, force = self._context[2:]
+        self._memo.remember(path, sources, names, inputs,
+                            [(identity(o), manifest_digest(o, field_manager, force)) for o in objects])
+
+    def _sources_and_names(self, path):
+        """The digest of each source the template reads (itself under ``""``, each include
+        under its name) and the variables they read."""
+        sources, names = {}, set()
+        pending = [""]
+        while pending:
+            source = pending.pop()
+            if source in sources:
                 continue
-            if not isinstance(document, dict):
-                raise AnsibleActionFail("template %s: document %d is not a mapping" % (name, number))
-            objects.append(document)
+            text = self._text(self._include_path(path, source))
+            sources[source] = text_digest(text)
+            read, included = template_names(self._jinja(), text, source or path)
+            names.update(read)
+            pending.extend(included)
+        return sources, names
+
+    def _source_digest(self, path, source):
+        return text_digest(self._text(self._include_path(path, source)))
+
+    def _include_path(self, path, source):
+        """Where ``{% include source %}`` in the template at ``path`` is found (``""``: the template)."""
+        if not source:
+            return path
+        for directory in self._search_path(os.path.dirname(path)):
+            candidate = os.path.join(directory, source)
+            if os.path.isfile(candidate):
+                return candidate
+        raise NotRecallable("%s includes %s, which is not found" % (path, source))
+
+    def _inputs(self, names):
+        return inputs_digest(self._context, canonical_values(names, self._variables))
+
+    def _jinja(self):
+        if self._parser is None:
+            self._parser = parser()
+        return self._parser
+
+    def _text(self, path):
+        text = self._texts.get(path)
+        if text is None:
+            text = self._texts[path] = _read_text(self._action._loader, path)
+        return text
+
+    def _search_path(self, directory):
+        """Where the template and its ``{% include %}`` and ``{% import %}`` are found: its
+        own directory, then each search path's ``templates`` directory and the path itself."""
+        paths = [directory]
+        for base in self._task_vars.get("ansible_search_path") or []:
+            paths.extend([os.path.join(base, "templates"), base])
+        return paths
+
+
+def _documents(name, rendered):
+    try:
+        documents = list(yaml.load_all(str(rendered), Loader=_YAML_LOADER))
+    except yaml.YAMLError as exc:
+        raise AnsibleActionFail("template %s did not render to valid YAML: %s" % (name, exc)) from None
+    objects = []
+    for number, document in enumerate(documents, start=1):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise AnsibleActionFail("template %s: document %d is not a mapping" % (name, number))
+        objects.append(document)
     return objects
 
 
@@ -65,12 +229,3 @@ def _read_text(loader, path):
     if read is not None:
         return read(path)
     return to_text(loader._get_file_contents(path)[0], errors="surrogate_or_strict")  # pragma: no cover
-
-
-def _search_path(directory, task_vars):
-    """Where the template and its ``{% include %}`` and ``{% import %}`` are found: its
-    own directory, then each search path's ``templates`` directory and the path itself."""
-    paths = [directory]
-    for base in task_vars.get("ansible_search_path") or []:
-        paths.extend([os.path.join(base, "templates"), base])
-    return paths

@@ -22,7 +22,8 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import tempfile
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import write_private_json
 
 NEVER_RECORDED_KINDS = ("Secret",)
 
@@ -84,15 +85,5 @@ class AppliedRecord:
         """Write the record if it changed, atomically, readable by its owner only."""
         if not self._dirty or not self.path:
             return
-        directory = os.path.dirname(self.path)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".applied-")
-        try:
-            with os.fdopen(handle, "w") as out:
-                json.dump(self.entries, out, sort_keys=True)
-            os.replace(temporary, self.path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_private_json(self.path, self.entries)
         self._dirty = False

@@ -14,7 +14,9 @@ server's defaults, a write that changes nothing the user declared. An object who
 
 With an ``AppliedRecord`` (``applied.py``), an object still exactly as this
 controller's last apply of the same manifest left it is not sent again: the
-read shows it, and the apply is skipped.
+read shows it, and the apply is skipped. :func:`confirm_unchanged` does the
+same for objects known only by their identity and manifest digest (a template
+recalled, not rendered).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -87,6 +89,27 @@ def apply_object(client, obj, field_manager, force=True, check_mode=False, creat
     else:
         action = CONFIGURED if _comparable(before) != _comparable(after) else UNCHANGED
     return _result(obj, action, before, after)
+
+
+def confirm_unchanged(client, recalled, applied):
+    """The results of objects nobody changed since this controller applied them, or None.
+
+    ``recalled`` holds the (identity, manifest digest) of each object a template
+    rendered the last time its inputs were the same. When each live object is
+    still what applying that digest left (``applied``, an AppliedRecord), every
+    one is unchanged and nothing needs rendering; at the first that is not,
+    the answer is None and the caller renders and applies as usual.
+    """
+    results = []
+    for identity, digest in recalled:
+        live = client.request("GET", client.path(identity), expect=(404,))
+        if live.status == 404:
+            return None
+        before = live.json()
+        if not applied.unchanged_since_applied(identity, before, digest):
+            return None
+        results.append(_result(identity, UNCHANGED, before, before, sent=False))
+    return results
 
 
 def _namespace_exists(client, name):

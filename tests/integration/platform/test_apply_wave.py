@@ -222,3 +222,63 @@ def test_a_step_starts_only_once_the_previous_step_is_ready(kubeconfig, namespac
 def test_steps_exclude_templates_and_objects(kubeconfig, namespace):
     result = apply(kubeconfig, [config_map(namespace, "a")], steps=[{"objects": [ns_obj(namespace)]}])[1]
     assert result["failed"] and "either steps, or templates and objects" in result["msg"]
+
+
+def test_a_template_with_the_same_inputs_is_not_rendered_again(kubeconfig, namespace, tmp_path):
+    """The memo of rendered templates: recalled while sources, inputs and the cluster are as
+    last applied; rendered again when any of them changed."""
+    record = str(tmp_path / "applied")
+    (tmp_path / "labels.j2").write_text("{{ {'app': app_name} | to_json }}")
+    (tmp_path / "namespace.yml.j2").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: '{{ ns }}'}\n")
+    (tmp_path / "config.yml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: settings, namespace: '{{ ns }}', labels: {% include 'labels.j2' %}}\n"
+        "data: {host: '{{ host }}'}\n")
+    (tmp_path / "secret.yml.j2").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: '{{ ns }}'}\nstringData: {a: b}\n")
+    (tmp_path / "env.yml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env, namespace: '{{ ns }}'}\n"
+        "data: {home: \"{{ lookup('ansible.builtin.env', 'HOME') }}\"}\n")
+    templates = [str(tmp_path / name) for name in ("namespace.yml.j2", "config.yml.j2", "secret.yml.j2", "env.yml.j2")]
+
+    def run(domain="apps.example.internal"):
+        # host is rendered from domain, a variable the template never names itself.
+        task = {"name": "apply", "airgap.dify_platform.apply_wave": {
+            "wave": 1, "component": "test", "templates": templates, "applied_record_dir": record},
+            "vars": {"ns": namespace, "app_name": "demo", "host": "dify.{{ domain }}", "domain": domain}}
+        proc = run_tasks([task], extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        return proc.result("apply")
+
+    def settings():
+        return read(kubeconfig, "configmap", "settings", namespace)
+
+    result = run()
+    assert (result["rendered"], result["recalled"]) == (4, 0) and result["created"] == 4
+
+    result = run()
+    assert not result["changed"] and (result["rendered"], result["recalled"]) == (2, 2), \
+        "the Secret and the lookup are rendered on every run, the others recalled"
+    assert result["sent"] == 1, "only the Secret, which is never recorded, is sent"
+
+    result = run(domain="apps.other.internal")
+    assert result["changed"] and result["rendered"] == 3 and settings()["data"] == {"host": "dify.apps.other.internal"}
+    assert run(domain="apps.other.internal")["rendered"] == 2
+
+    (tmp_path / "labels.j2").write_text("{{ {'app': app_name, 'tier': 'config'} | to_json }}")
+    result = run(domain="apps.other.internal")
+    assert result["changed"] and result["rendered"] == 3, "an included file changed"
+    assert settings()["metadata"]["labels"] == {"app": "demo", "tier": "config"}
+
+    drift = kubectl(kubeconfig, "patch", "configmap", "settings", "-n", namespace, "--type", "merge",
+                    "-p", '{"data": {"host": "drifted"}}')
+    assert drift.returncode == 0, drift.stderr
+    result = run(domain="apps.other.internal")
+    assert result["changed"] and result["rendered"] == 3, "a recalled object changed by someone else is rendered again"
+    assert settings()["data"] == {"host": "dify.apps.other.internal"}
+
+    for path in (tmp_path / "applied").iterdir():
+        if path.name != "rendered.json":
+            path.unlink()  # the record is lost, the memo kept: nothing can be confirmed, so all is rendered
+    result = run(domain="apps.other.internal")
+    assert not result["changed"] and result["rendered"] == 4 and result["sent"] == 4

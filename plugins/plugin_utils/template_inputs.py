@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Everything a manifest template's output depends on, found without rendering it.
+
+A template's output is a function of its source, the sources it includes or
+imports, and the variables it reads, as long as it calls nothing that reads
+the outside world or chance (a lookup, ``now()``, the ``random`` filter).
+This module finds those inputs from the parsed template: the variables it
+names, and, through each variable's own value, the variables that value's
+templates name in turn. ``canonical_values`` gives them a stable JSON form.
+
+Anything it cannot vouch for raises :class:`NotRecallable`; the caller then
+renders the template as usual.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+from jinja2 import Environment, nodes
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.meta import find_referenced_templates, find_undeclared_variables
+
+try:  # ansible-core 2.19 and later render only strings marked as trusted
+    from ansible.template import is_trusted_as_template
+except ImportError:  # pragma: no cover - before 2.19 every string is a template
+    def is_trusted_as_template(value):
+        return True
+
+# Calls whose result is not a function of the template's inputs.
+UNREPEATABLE_CALLS = frozenset(("lookup", "query", "q", "now", "lipsum"))
+UNREPEATABLE_FILTERS = frozenset(("random", "shuffle", "password_hash", "strftime"))
+# Names that stand for the whole variable state, not one variable.
+WHOLE_STATE_NAMES = frozenset(("hostvars", "vars", "varnames"))
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+class NotRecallable(Exception):
+    """The output of a template cannot be told from its inputs alone; the message says why."""
+
+
+class _AnyPlugin(dict):
+    """Filters or tests by any name: the analysis compiles a template to find its
+    names, and Jinja refuses to compile a filter it does not know."""
+
+    def get(self, key, default=None):
+        return _never_called
+
+    def __contains__(self, key):
+        return True
+
+
+def _never_called(*args, **kwargs):  # pragma: no cover - the parser never renders
+    raise NotImplementedError
+
+
+def parser():
+    """A Jinja environment that parses what Ansible parses; it never renders."""
+    environment = Environment()  # noqa: S701 - it only parses, nothing is rendered or served
+    environment.filters = _AnyPlugin()
+    environment.tests = _AnyPlugin()
+    return environment
+
+
+def template_names(environment, source, name):
+    """(variables the template ``source`` reads, templates it includes or imports)."""
+    tree = _parse(environment, source, name)
+    included = []
+    for reference in find_referenced_templates(tree):
+        if reference is None:
+            raise NotRecallable("%s includes a template whose name is computed" % name)
+        included.append(reference)
+    return set(find_undeclared_variables(tree)), included
+
+
+def variable_closure(environment, names, variables):
+    """``names`` and every variable their values' templates read, transitively, sorted.
+
+    A variable whose value holds a template (a role default such as
+    ``"{{ platform_namespace }}"``) is rendered from other variables; those
+    are inputs too.
+    """
+    seen, pending = set(), list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in WHOLE_STATE_NAMES:
+            raise NotRecallable("it reads %s" % name)
+        if name in UNREPEATABLE_CALLS:
+            raise NotRecallable("it calls %s" % name)
+        if name in variables:
+            for text in _template_strings(variables[name]):
+                pending.extend(find_undeclared_variables(_parse(environment, text, "variable %s" % name)))
+    return sorted(seen)
+
+
+def canonical_values(names, variables):
+    """The values of ``names`` in a JSON-ready form that tells apart everything that
+    renders differently.
+
+    Every mapping in the form is a tag, so no two values share one: ``{"d": [[key,
+    value], ...]}`` a mapping (in its order, which a loop keeps), ``{"t": text}`` a
+    trusted template string, ``{"date": iso}`` a date, ``{"undefined": true}`` a
+    name with no value.
+    """
+    return dict((name, _canonical(variables[name], name) if name in variables else {"undefined": True})
+                for name in names)
+
+
+def _parse(environment, source, name):
+    try:
+        tree = environment.parse(source)
+    except TemplateSyntaxError as exc:
+        raise NotRecallable("%s does not parse: %s" % (name, exc)) from None
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name in UNREPEATABLE_CALLS:
+            raise NotRecallable("%s calls %s" % (name, call.node.name))
+    for node in tree.find_all(nodes.Filter):
+        if node.name.rpartition(".")[2] in UNREPEATABLE_FILTERS:
+            raise NotRecallable("%s uses the %s filter" % (name, node.name))
+    return tree
+
+
+def _template_strings(value):
+    """The strings inside ``value`` that Ansible renders as templates."""
+    if isinstance(value, str):
+        if is_trusted_as_template(value) and any(marker in value for marker in TEMPLATE_MARKERS):
+            yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _template_strings(key)
+            yield from _template_strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _template_strings(item)
+
+
+def _canonical(value, name):
+    if isinstance(value, str):
+        if is_trusted_as_template(value) and any(marker in value for marker in TEMPLATE_MARKERS):
+            return {"t": str(value)}
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {"d": [[_canonical(key, name), _canonical(item, name)] for key, item in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item, name) for item in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return {"date": value.isoformat()}
+    # A vaulted value (never written down, even as a digest), a set, an object.
+    raise NotRecallable("variable %s holds a %s" % (name, type(value).__name__))

@@ -1,0 +1,112 @@
+"""What a manifest template's output depends on, found without rendering it (plugin_utils/template_inputs.py)."""
+
+import datetime
+import json
+
+import pytest
+from ansible.template import trust_as_template
+
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import inputs_digest
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_inputs import (
+    NotRecallable,
+    canonical_values,
+    parser,
+    template_names,
+    variable_closure,
+)
+
+JINJA = parser()
+
+
+def names_of(source):
+    return template_names(JINJA, source, "t.j2")
+
+
+def test_the_names_a_template_reads_and_the_templates_it_includes():
+    names, included = names_of(
+        "{% import 'macros.j2' as m with context %}{% set local = 1 %}"
+        "kind: {{ kind | lower }}\n{% for item in items %}{{ item.name ~ local ~ m.x(suffix) }}{% endfor %}"
+        "{% include 'labels.j2' %}")
+    assert names == {"kind", "items", "suffix"}
+    assert included == ["macros.j2", "labels.j2"]
+
+
+def test_an_unknown_filter_does_not_stop_the_analysis():
+    assert names_of("{{ a | some.collection.filter(b) }}")[0] == {"a", "b"}
+
+
+@pytest.mark.parametrize("source, reason", [
+    ("{{ lookup('ansible.builtin.file', 'x') }}", "calls lookup"),
+    ("{{ query('env', 'HOME') }}", "calls query"),
+    ("{{ now() }}", "calls now"),
+    ("{{ lipsum() }}", "calls lipsum"),
+    ("{{ items | random }}", "random filter"),
+    ("{{ items | ansible.builtin.shuffle }}", "shuffle filter"),
+    ("{{ 'pw' | password_hash('sha512') }}", "password_hash filter"),
+    ("{% include name ~ '.j2' %}", "whose name is computed"),
+    ("{{ broken", "does not parse"),
+])
+def test_what_makes_a_template_unrepeatable_is_named(source, reason):
+    with pytest.raises(NotRecallable, match=reason):
+        names_of(source)
+
+
+def test_the_closure_follows_the_templates_in_variable_values():
+    variables = {
+        "route": trust_as_template("{{ name }}.{{ domain }}"),
+        "name": "dify",
+        "domain": trust_as_template("apps.{{ base | lower }}"),
+        "base": "Example.Internal",
+        "unused": trust_as_template("{{ elsewhere }}"),
+        "labels": {"team": trust_as_template("{{ team }}")},
+        "team": "ai",
+        "untrusted": "{{ never_rendered }}",  # a module's output: Ansible renders it as text
+    }
+    assert variable_closure(JINJA, {"route", "labels", "untrusted"}, variables) == [
+        "base", "domain", "labels", "name", "route", "team", "untrusted"]
+
+
+@pytest.mark.parametrize("value, reason", [
+    (trust_as_template("{{ hostvars['x'].y }}"), "reads hostvars"),
+    (trust_as_template("{{ vars['name'] }}"), "reads vars"),
+    (trust_as_template("{{ lookup('env', 'REGISTRY') }}"), "calls lookup"),
+])
+def test_a_variable_that_reads_everything_or_the_outside_world_is_refused(value, reason):
+    with pytest.raises(NotRecallable, match=reason):
+        variable_closure(JINJA, {"registry"}, {"registry": value})
+
+
+def canonical(value):
+    return json.dumps(canonical_values(["v"], {"v": value}), sort_keys=True)
+
+
+@pytest.mark.parametrize("one, other", [
+    ({"a": "b"}, [["a", "b"]]),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}),  # a loop over a mapping follows its order
+    (trust_as_template("{{ x }}"), "{{ x }}"),  # only a trusted string is rendered
+    ("{{ x }}", {"t": "{{ x }}"}),
+    (None, "None"),
+    (1, True),
+    (1, 1.0),
+    (1, "1"),
+    (datetime.date(2026, 1, 2), "2026-01-02"),
+])
+def test_values_that_render_differently_have_different_canonical_forms(one, other):
+    assert canonical(one) != canonical(other)
+
+
+def test_an_undefined_variable_is_not_a_null_one():
+    assert canonical_values(["v"], {}) != canonical_values(["v"], {"v": None})
+
+
+def test_a_value_with_no_json_form_is_refused():
+    with pytest.raises(NotRecallable, match="variable v holds a set"):
+        canonical({"a", "b"})
+
+
+def test_the_inputs_digest_covers_the_context_and_the_values():
+    values = canonical_values(["v"], {"v": "x"})
+    digest = inputs_digest(["2.19", "manager", True], values)
+    assert digest == inputs_digest(["2.19", "manager", True], canonical_values(["v"], {"v": "x"}))
+    assert digest != inputs_digest(["2.19", "manager", False], values)
+    assert digest != inputs_digest(["2.19", "manager", True], canonical_values(["v"], {"v": "y"}))
