@@ -28,7 +28,7 @@ description:
     single kept-alive connection. Any write to the object by anyone gives it a new C(resourceVersion), and the
     manifest is applied again, repairing drift.
   - A template whose sources and inputs are those of its last render is not rendered again (see
-    O(applied_record_dir)): its objects are read and checked against the record instead, and it is rendered only
+    O(applied_record_dir)). Its objects are read and checked against the record instead, and it is rendered only
     when one of them changed.
   - This is an action plugin. It runs on the controller, like C(kubectl), and reads the cluster from a kubeconfig.
 author:

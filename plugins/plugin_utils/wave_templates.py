@@ -137,7 +137,10 @@ class WaveTemplates:
                 return None
             if self._inputs(entry["names"]) != entry["inputs"]:
                 return None
-            return [(ident, digest) for ident, digest in entry["objects"]]
+            recalled = [tuple(pair) for pair in entry["objects"]]
+            if all(len(pair) == 2 and isinstance(pair[0], dict) for pair in recalled):
+                return recalled
+            return None
         except (NotRecallable, KeyError, TypeError, ValueError):
             return None
 
