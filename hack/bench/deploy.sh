@@ -2,8 +2,9 @@
 # make bench-deploy: the whole platform on the local control plane.
 #   cold     site.yml on a fresh cluster (cluster start-up not counted)
 #   no-op    site.yml again, nothing to change
-#   no-op, new bastion  the same with an empty record of applied objects
-#            (XDG_CACHE_HOME of its own), so every object is sent, as kubectl does
+#   no-op, new bastion  the same with an empty record of applied objects and
+#            memo of rendered templates (XDG_CACHE_HOME of its own), so every
+#            template is rendered and every object sent, as kubectl does
 #   kubectl  `kubectl apply --server-side` of the same rendered objects
 # and the ratio no-op / kubectl, plus the share of the no-op spent in the
 # apply_wave tasks (render, apply and wait) against the same kubectl baseline.
@@ -43,13 +44,13 @@ noop_run() {  # [XDG_CACHE_HOME]
     { echo "error: the no-op converge changed something or failed" >&2; exit 1; }
   echo "$took $(cat "$out/summary")"
 }
-read -r noop apply_count apply_sum <<<"$(noop_run)"
-read -r noop2 apply_count2 apply_sum2 <<<"$(noop_run)"
+read -r noop apply_count apply_sum rendered recalled <<<"$(noop_run)"
+read -r noop2 apply_count2 apply_sum2 rendered2 recalled2 <<<"$(noop_run)"
 if python3 -c "import sys; sys.exit(0 if $noop2 < $noop else 1)"; then
-  noop=$noop2 apply_count=$apply_count2 apply_sum=$apply_sum2
+  noop=$noop2 apply_count=$apply_count2 apply_sum=$apply_sum2 rendered=$rendered2 recalled=$recalled2
 fi
-read -r fresh _ _ <<<"$(noop_run "$out/xdg-new-bastion-1")"
-read -r fresh2 _ _ <<<"$(noop_run "$out/xdg-new-bastion-2")"
+read -r fresh _ _ fresh_rendered _ <<<"$(noop_run "$out/xdg-new-bastion-1")"
+read -r fresh2 _ _ _ _ <<<"$(noop_run "$out/xdg-new-bastion-2")"
 fresh=$(calc "min($fresh, $fresh2)")
 # A last, untimed run writes the rendered objects (Secrets excluded) for kubectl.
 mkdir -p "$out/objects"
@@ -63,9 +64,11 @@ done
 
 printf '\n%-52s %8s\n' "bench-deploy (local control plane)" "seconds"
 printf '%-52s %8.1f\n' "cold converge (site.yml)" "$cold"
-printf '%-52s %8.1f\n' "no-op converge (site.yml, best of 2)" "$noop"
+printf '%-52s %8.2f\n' "no-op converge (site.yml, best of 2)" "$noop"
 printf '%-52s %8.2f\n' "  of which the $apply_count apply_wave tasks" "$apply_sum"
-printf '%-52s %8.1f\n' "no-op from a new bastion (no record, best of 2)" "$fresh"
+printf '%-52s %8s\n' "  templates rendered / recalled from the memo" "$rendered / $recalled"
+printf '%-52s %8.2f\n' "no-op from a new bastion (no record, best of 2)" "$fresh"
+printf '%-52s %8s\n' "  templates rendered" "$fresh_rendered"
 printf '%-52s %8.2f\n' "kubectl apply --server-side ($objects objects, best of 3)" "$kubectl"
 printf '%-52s %8.2f\n' "ratio no-op / kubectl" "$(calc "$noop / $kubectl")"
 printf '%-52s %8.2f\n' "ratio apply_wave tasks / kubectl" "$(calc "$apply_sum / $kubectl")"

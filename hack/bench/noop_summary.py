@@ -1,7 +1,7 @@
 """Read a json-callback log of a site.yml run that must have changed nothing.
 
-Prints "<number of apply_wave tasks> <their seconds>", or exits 1 naming what
-changed or failed.
+Prints "<number of apply_wave tasks> <their seconds> <templates rendered>
+<templates recalled>", or exits 1 naming what changed or failed.
 """
 
 import json
@@ -23,9 +23,11 @@ def main(path):
     if bad:
         print("not a no-op: %s" % bad, file=sys.stderr)
         return 1
-    applies = [task["task"]["duration"] for play in run["plays"] for task in play["tasks"]
+    applies = [task for play in run["plays"] for task in play["tasks"]
                if any(h.get("action") == "airgap.dify_platform.apply_wave" for h in task["hosts"].values())]
-    print(len(applies), "%.2f" % sum(seconds(d) for d in applies))
+    results = [h for task in applies for h in task["hosts"].values()]
+    print(len(applies), "%.2f" % sum(seconds(task["task"]["duration"]) for task in applies),
+          sum(h.get("rendered", 0) for h in results), sum(h.get("recalled", 0) for h in results))
     return 0
 
 

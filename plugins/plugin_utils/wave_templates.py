@@ -89,6 +89,8 @@ class WaveTemplates:
         self._task_vars = task_vars
         self._variables = dict(task_vars)
         self._memo = memo
+        self._field_manager, self._force = field_manager, bool(force)
+        # What a render depends on besides its sources and variables.
         self._context = [ansible_version, jinja2.__version__, field_manager, bool(force)]
         self._templars = {}  # one per directory: its includes and imports are found beside it
         self._texts = {}
@@ -107,10 +109,6 @@ class WaveTemplates:
             else:
                 parts.append(given(self._render(name, path)))
         return parts
-
-    def render(self, names):
-        """The objects of the templates ``names``, in order, empty documents left out."""
-        return [o for name in names for o in self._render(name, self._action._find_needle("templates", name))]
 
     def _render(self, name, path):
         directory = os.path.dirname(path)
@@ -156,9 +154,8 @@ class WaveTemplates:
             display.vvv("apply_wave: %s is rendered on every run: %s" % (path, exc))
             self._memo.forget(path)
             return
-        field_manager, force = self._context[2:]
         self._memo.remember(path, sources, names, inputs,
-                            [(identity(o), manifest_digest(o, field_manager, force)) for o in objects])
+                            [(identity(o), manifest_digest(o, self._field_manager, self._force)) for o in objects])
 
     def _sources_and_names(self, path):
         """The digest of each source the template reads (itself under ``""``, each include
