@@ -1,7 +1,8 @@
 """Read a json-callback log of a site.yml run that must have changed nothing.
 
 Prints "<number of apply_wave tasks> <their seconds> <templates rendered>
-<templates recalled>", or exits 1 naming what changed or failed.
+<templates recalled>" (no_log tasks, whose results are censored, not
+counted), or exits 1 naming what changed or failed.
 """
 
 import json
