@@ -115,8 +115,10 @@ def canonical_values(names, variables):
 def _parse(environment, source, name):
     try:
         tree = environment.parse(source)
-    except TemplateSyntaxError as exc:
-        raise NotRecallable("%s does not parse: %s" % (name, exc)) from None
+    except TemplateSyntaxError:
+        # Not the error's text: it quotes the source line, which may be a secret value.
+        # Rendering reports the error in full where Ansible would.
+        raise NotRecallable("%s does not parse" % name) from None
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in UNREPEATABLE_CALLS:
             raise NotRecallable("%s calls %s" % (name, call.node.name))

@@ -110,3 +110,9 @@ def test_the_inputs_digest_covers_the_context_and_the_values():
     assert digest == inputs_digest(["2.19", "manager", True], canonical_values(["v"], {"v": "x"}))
     assert digest != inputs_digest(["2.19", "manager", False], values)
     assert digest != inputs_digest(["2.19", "manager", True], canonical_values(["v"], {"v": "y"}))
+
+
+def test_a_value_that_does_not_parse_is_not_quoted():
+    with pytest.raises(NotRecallable) as failure:
+        variable_closure(JINJA, {"password"}, {"password": trust_as_template("s3cr3t-{{ oops")})
+    assert "s3cr3t" not in str(failure.value) and "variable password does not parse" in str(failure.value)
