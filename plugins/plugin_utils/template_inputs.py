@@ -95,7 +95,10 @@ def variable_closure(environment, names, variables):
             raise NotRecallable("it calls %s" % name)
         if name in variables:
             for text in _template_strings(variables[name]):
-                pending.extend(find_undeclared_variables(_parse(environment, text, "variable %s" % name)))
+                tree = _parse(environment, text, "variable %s" % name)
+                if list(find_referenced_templates(tree)):
+                    raise NotRecallable("variable %s includes a template" % name)
+                pending.extend(find_undeclared_variables(tree))
     return sorted(seen)
 
 

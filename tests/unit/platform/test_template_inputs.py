@@ -70,6 +70,7 @@ def test_the_closure_follows_the_templates_in_variable_values():
     (trust_as_template("{{ hostvars['x'].y }}"), "reads hostvars"),
     (trust_as_template("{{ vars['name'] }}"), "reads vars"),
     (trust_as_template("{{ lookup('env', 'REGISTRY') }}"), "calls lookup"),
+    (trust_as_template("{% include 'registry.j2' %}"), "variable registry includes a template"),
 ])
 def test_a_variable_that_reads_everything_or_the_outside_world_is_refused(value, reason):
     with pytest.raises(NotRecallable, match=reason):
