@@ -8,10 +8,10 @@ renders; over a whole platform that copy cost more than applying the objects.
 Here the variables are copied shallowly, as the ``template`` action does, and
 one templar serves every file of a directory.
 
-With a :class:`RenderMemo`, a template whose sources and inputs are what they
-were when it was last rendered is not rendered again: its :class:`Part` holds
-the identities and manifest digests it rendered then, and renders only if
-the wave finds one of those objects changed.
+With a memo of rendered templates (``template_recall.py``), a template whose
+sources and inputs are what they were when it was last rendered is not
+rendered again: its :class:`Part` holds the identities and manifest digests it
+rendered then, and renders only if the wave finds one of those objects changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,30 +20,17 @@ __metaclass__ = type
 
 import os
 
-import jinja2
 import yaml
-from ansible import __version__ as ansible_version
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
-from ansible.utils.display import Display
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.applied import NEVER_RECORDED_KINDS, manifest_digest
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import identity, inputs_digest, text_digest
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_inputs import (
-    NotRecallable,
-    canonical_values,
-    parser,
-    template_names,
-    variable_closure,
-)
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_recall import TemplateRecall
 
 try:  # ansible-core 2.19 and later only render data marked as trusted
     from ansible.template import trust_as_template
 except ImportError:  # pragma: no cover - ansible-core before 2.19
     def trust_as_template(text):
         return text
-
-display = Display()
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -88,13 +75,11 @@ class WaveTemplates:
         self._action = action
         self._task_vars = task_vars
         self._variables = dict(task_vars)
-        self._memo = memo
-        self._field_manager, self._force = field_manager, bool(force)
-        # What a render depends on besides its sources and variables.
-        self._context = [ansible_version, jinja2.__version__, field_manager, bool(force)]
         self._templars = {}  # one per directory: its includes and imports are found beside it
         self._texts = {}
-        self._parser = None
+        self._recall = None
+        if memo is not None:
+            self._recall = TemplateRecall(memo, self._variables, self._text, self._search_path, field_manager, force)
         self.rendered = 0  # how many templates this task rendered
 
     def parts(self, names):
@@ -103,7 +88,7 @@ class WaveTemplates:
         parts = []
         for name in names:
             path = self._action._find_needle("templates", name)
-            recalled = self._recall(path)
+            recalled = self._recall.recall(path) if self._recall is not None else None
             if recalled is not None:
                 parts.append(Part(lambda name=name, path=path: self._render(name, path), recalled))
             else:
@@ -121,78 +106,9 @@ class WaveTemplates:
         if not isinstance(rendered, str):
             raise AnsibleActionFail("template %s must render to YAML text" % name)
         objects = _documents(name, rendered)
-        if self._memo is not None:
-            self._remember(path, objects)
+        if self._recall is not None:
+            self._recall.remember(path, objects)
         return objects
-
-    def _recall(self, path):
-        """What the template at ``path`` rendered last time, if its sources and inputs are unchanged."""
-        entry = self._memo.entry(path) if self._memo is not None else None
-        if entry is None:
-            return None
-        try:
-            if any(self._source_digest(path, source) != digest for source, digest in entry["sources"].items()):
-                return None
-            if self._inputs(entry["names"]) != entry["inputs"]:
-                return None
-            recalled = [tuple(pair) for pair in entry["objects"]]
-            if all(len(pair) == 2 and isinstance(pair[0], dict) for pair in recalled):
-                return recalled
-            return None
-        except (NotRecallable, KeyError, TypeError, ValueError):
-            return None
-
-    def _remember(self, path, objects):
-        if any(o.get("kind") in NEVER_RECORDED_KINDS for o in objects):
-            self._memo.forget(path)
-            return
-        try:
-            sources, names = self._sources_and_names(path)
-            names = variable_closure(self._jinja(), names, self._variables)
-            inputs = self._inputs(names)
-        except NotRecallable as exc:
-            display.vvv("apply_wave: %s is rendered on every run: %s" % (path, exc))
-            self._memo.forget(path)
-            return
-        self._memo.remember(path, sources, names, inputs,
-                            [(identity(o), manifest_digest(o, self._field_manager, self._force)) for o in objects])
-
-    def _sources_and_names(self, path):
-        """The digest of each source the template reads (itself under ``""``, each include
-        under its name) and the variables they read."""
-        sources, names = {}, set()
-        pending = [""]
-        while pending:
-            source = pending.pop()
-            if source in sources:
-                continue
-            text = self._text(self._include_path(path, source))
-            sources[source] = text_digest(text)
-            read, included = template_names(self._jinja(), text, source or path)
-            names.update(read)
-            pending.extend(included)
-        return sources, names
-
-    def _source_digest(self, path, source):
-        return text_digest(self._text(self._include_path(path, source)))
-
-    def _include_path(self, path, source):
-        """Where ``{% include source %}`` in the template at ``path`` is found (``""``: the template)."""
-        if not source:
-            return path
-        for directory in self._search_path(os.path.dirname(path)):
-            candidate = os.path.join(directory, source)
-            if os.path.isfile(candidate):
-                return candidate
-        raise NotRecallable("%s includes %s, which is not found" % (path, source))
-
-    def _inputs(self, names):
-        return inputs_digest(self._context, canonical_values(names, self._variables))
-
-    def _jinja(self):
-        if self._parser is None:
-            self._parser = parser()
-        return self._parser
 
     def _text(self, path):
         text = self._texts.get(path)
