@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write a JSON file that only its owner can read, atomically."""
+"""A JSON file that only its owner can read: written atomically, read forgivingly."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -27,3 +27,14 @@ def write_private_json(path, data):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def read_json_mapping(path):
+    """The mapping stored at ``path``; empty when the file is missing, unreadable, not
+    JSON or not a mapping (what such a file held can only be rebuilt)."""
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import write_private_json
+from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import read_json_mapping, write_private_json
 
 MEMO_FILE = "rendered.json"
 FORMAT = 1
@@ -60,12 +60,8 @@ class RenderMemo:
     @classmethod
     def load(cls, directory):
         path = os.path.join(directory, MEMO_FILE)
-        try:
-            with open(path) as handle:
-                stored = json.load(handle)
-        except (OSError, ValueError):
-            stored = {}
-        entries = stored.get("templates") if isinstance(stored, dict) and stored.get("format") == FORMAT else None
+        stored = read_json_mapping(path)
+        entries = stored.get("templates") if stored.get("format") == FORMAT else None
         return cls(path, entries if isinstance(entries, dict) else {})
 
     def entry(self, template):

@@ -131,10 +131,15 @@ def _parse(environment, source, name):
     return tree
 
 
+def _is_template(text):
+    """Whether Ansible renders the string ``text``: trusted, and holding template markup."""
+    return is_trusted_as_template(text) and any(marker in text for marker in TEMPLATE_MARKERS)
+
+
 def _template_strings(value):
     """The strings inside ``value`` that Ansible renders as templates."""
     if isinstance(value, str):
-        if is_trusted_as_template(value) and any(marker in value for marker in TEMPLATE_MARKERS):
+        if _is_template(value):
             yield value
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -147,7 +152,7 @@ def _template_strings(value):
 
 def _canonical(value, name):
     if isinstance(value, str):
-        if is_trusted_as_template(value) and any(marker in value for marker in TEMPLATE_MARKERS):
+        if _is_template(value):
             return {"t": str(value)}
         return str(value)
     if value is None or isinstance(value, (bool, int, float)):

@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import write_private_json
+from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import read_json_mapping, write_private_json
 
 NEVER_RECORDED_KINDS = ("Secret",)
 
@@ -57,12 +57,7 @@ class AppliedRecord:
     def load(cls, directory, server):
         """The record of the cluster at ``server`` under ``directory``; empty if there is none yet."""
         path = os.path.join(directory, hashlib.sha256(server.encode("utf-8")).hexdigest()[:16] + ".json")
-        try:
-            with open(path) as handle:
-                entries = json.load(handle)
-        except (OSError, ValueError):
-            entries = {}
-        return cls(path, entries if isinstance(entries, dict) else {})
+        return cls(path, read_json_mapping(path))
 
     def covers(self, obj):
         return obj.get("kind") not in NEVER_RECORDED_KINDS

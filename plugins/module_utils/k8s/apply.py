@@ -72,8 +72,7 @@ def apply_objects(client, objects, field_manager, force=True, check_mode=False, 
 
 def apply_object(client, obj, field_manager, force=True, check_mode=False, create_only=False, applied=None):
     path = client.path(obj)
-    live = client.request("GET", path, expect=(404,))
-    before = None if live.status == 404 else live.json()
+    before = _read(client, path)
     if create_only and before is not None:
         return _result(obj, UNCHANGED, before, before, sent=False)
     digest = manifest_digest(obj, field_manager, force) if applied is not None and applied.covers(obj) else None
@@ -102,14 +101,17 @@ def confirm_unchanged(client, recalled, applied):
     """
     results = []
     for identity, digest in recalled:
-        live = client.request("GET", client.path(identity), expect=(404,))
-        if live.status == 404:
-            return None
-        before = live.json()
-        if not applied.unchanged_since_applied(identity, before, digest):
+        before = _read(client, client.path(identity))
+        if before is None or not applied.unchanged_since_applied(identity, before, digest):
             return None
         results.append(_result(identity, UNCHANGED, before, before, sent=False))
     return results
+
+
+def _read(client, path):
+    """The live object at ``path``, or None when there is none."""
+    live = client.request("GET", path, expect=(404,))
+    return None if live.status == 404 else live.json()
 
 
 def _namespace_exists(client, name):

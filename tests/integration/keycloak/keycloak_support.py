@@ -22,6 +22,15 @@ def server():
     return get_server()
 
 
+def server_without_realm(realm):
+    """The body of a module-scoped fixture: the real Keycloak, with ``realm`` deleted
+    before the module's tests and again after them."""
+    kc = get_server()
+    delete_realm(kc, realm)
+    yield kc
+    delete_realm(kc, realm)
+
+
 def proxy():
     global _PROXY  # pylint: disable=global-statement
     with _LOCK:
@@ -57,31 +66,25 @@ def run(kc, url, tasks, check=False, diff=True, extra_env=None, **conn):
                      module_defaults={GROUP: connection(url, kc, **conn)})
 
 
-def realm_task(task_name, check_mode=None, no_log=None, **options):
-    task = {"name": task_name, "airgap.dify_platform.keycloak_realm": options, "register": "result"}
+def _task(module, task_name, check_mode, no_log, register, options):
+    task = {"name": task_name, "airgap.dify_platform." + module: options, "register": register}
     if check_mode is not None:
         task["check_mode"] = check_mode
     if no_log is not None:
         task["no_log"] = no_log
     return task
+
+
+def realm_task(task_name, check_mode=None, no_log=None, **options):
+    return _task("keycloak_realm", task_name, check_mode, no_log, "result", options)
 
 
 def client_task(task_name, check_mode=None, no_log=None, register="result", **options):
-    task = {"name": task_name, "airgap.dify_platform.keycloak_client": options, "register": register}
-    if check_mode is not None:
-        task["check_mode"] = check_mode
-    if no_log is not None:
-        task["no_log"] = no_log
-    return task
+    return _task("keycloak_client", task_name, check_mode, no_log, register, options)
 
 
 def realm_clients_task(task_name, check_mode=None, no_log=None, register="result", **options):
-    task = {"name": task_name, "airgap.dify_platform.keycloak_realm_clients": options, "register": register}
-    if check_mode is not None:
-        task["check_mode"] = check_mode
-    if no_log is not None:
-        task["no_log"] = no_log
-    return task
+    return _task("keycloak_realm_clients", task_name, check_mode, no_log, register, options)
 
 
 def ok(run_result, name):

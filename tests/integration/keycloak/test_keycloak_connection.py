@@ -17,10 +17,7 @@ REALM = "it-connection"
 
 @pytest.fixture(scope="module")
 def kc():
-    server = ks.server()
-    ks.delete_realm(server, REALM)
-    yield server
-    ks.delete_realm(server, REALM)
+    yield from ks.server_without_realm(REALM)
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,7 @@ REALM = "it-realm"
 
 @pytest.fixture(scope="module")
 def kc():
-    server = ks.server()
-    ks.delete_realm(server, REALM)
-    yield server
-    ks.delete_realm(server, REALM)
+    yield from ks.server_without_realm(REALM)
 
 
 @pytest.fixture
