@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the control-plane binaries from published Go modules into $AIRGAP_CACHE/bin:
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes)
+#   kubelet, kubeadm, kube-proxy (k8s.io/kubernetes; the kind node image, hack/kind)
 #   etcd                                                              (go.etcd.io/etcd/server/v3)
 #   kwok, kwokctl                                                     (sigs.k8s.io/kwok)
 # A binary is skipped when its stamp (module version, Go version, build flags) is unchanged.
@@ -62,7 +63,9 @@ write_wrapper() {
 }
 
 # --- Kubernetes ----------------------------------------------------------------
-KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# One build for all of them: the node binaries of the kind scenario share most
+# packages with the control plane, so they cost about a minute more.
+KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)
 
 # Staging modules (k8s.io/api, client-go, ...) are required as v0.0.0 and replaced by
 # ./staging/src/... in kubernetes' go.mod; a consumer must replace them with v0.X.Y.
