@@ -29,7 +29,7 @@ def realm_options():
         verify_email=dict(type="bool"),
         login_with_email_allowed=dict(type="bool"),
         duplicate_emails_allowed=dict(type="bool"),
-        reset_password_allowed=dict(type="bool"),
+        reset_password_allowed=dict(type="bool", no_log=False),  # a boolean, not a password
         edit_username_allowed=dict(type="bool"),
         brute_force_protected=dict(type="bool"),
         access_token_lifespan=dict(type="int", no_log=False),
