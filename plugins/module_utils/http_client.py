@@ -5,7 +5,8 @@
 
 It verifies TLS against the system store or ``ca_path``, applies one timeout
 to every request, retries connection errors and 5xx answers a bounded number
-of times with exponential backoff, refreshes an expired token once on 401 and
+of times with exponential backoff (a refused certificate is final and never
+retried; the last connection error names the attempts and the time spent), refreshes an expired token once on 401 and
 sends the new one on the retry, and raises typed errors. It never calls
 ``fail_json``: modules turn the errors into failures in ``main()``.
 """
@@ -28,6 +29,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     ApiConnectionError,
     ApiResponseError,
     AuthenticationError,
+    TlsVerificationError,
     ValidationError,
 )
 
@@ -142,14 +144,17 @@ class HttpClient:
         data, content_type = self._encode(body, form)
         refreshed = False
         attempt = 0
+        started = time.monotonic()
         while True:
             attempt += 1
             send_headers = self._headers(content_type, headers, authenticated)
             try:
                 response = self._send(method, url, data, send_headers)
-            except ApiConnectionError:
+            except TlsVerificationError:
+                raise  # the same certificate would be refused again
+            except ApiConnectionError as exc:
                 if attempt >= policy.attempts:
-                    raise
+                    raise ApiConnectionError(url, "%s (%s)" % (exc.reason, self._spent(attempt, started))) from exc
                 policy.wait(attempt)
                 continue
             status = response.status
@@ -168,6 +173,11 @@ class HttpClient:
             if status >= 400:
                 raise ApiResponseError(status, url, response.text(), method=method)
             return response
+
+    def _spent(self, attempts, started):
+        """How many attempts took how long, and the options that bound them, for a final connection error."""
+        return "%d attempt%s in %.1f s, each with a timeout of %s s; the timeout and retries options bound this" % (
+            attempts, "" if attempts == 1 else "s", time.monotonic() - started, self.timeout)
 
     def get_json(self, path, query=None, expect=None):
         return self.request("GET", path, query=query, expect=expect).json()
@@ -210,6 +220,8 @@ class HttpClient:
             return Response(exc.code, dict(exc.headers or {}), body, url)
         except (URLError, socket.timeout, ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, ssl.SSLCertVerificationError) or isinstance(exc, ssl.SSLCertVerificationError):
+                raise TlsVerificationError(url, str(reason)) from exc
             raise ApiConnectionError(url, str(reason)) from exc
 
 

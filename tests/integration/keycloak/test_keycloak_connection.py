@@ -53,12 +53,18 @@ def tls_proxy(kc, tmp_path_factory):
 def test_tls_is_verified_by_default_and_ca_path_trusts_an_internal_ca(kc, tls_proxy):
     proxy, ca = tls_proxy
     assert proxy.url.startswith("https://")
-    run = ks.run(kc, proxy.url, [realm("untrusted")], retries=0)
+    # With retries allowed and a long backoff: a refused certificate is final (issue 17, item 11),
+    # so the task fails after one handshake instead of four handshakes and ~14 s of backoff.
+    started = time.monotonic()
+    run = ks.run(kc, proxy.url, [realm("untrusted")], retries=3, retry_backoff=4)
+    elapsed = time.monotonic() - started
     result = run.result("untrusted")
     assert result["failed"] is True
-    assert result["error"] == "ApiConnectionError"
+    assert result["error"] == "TlsVerificationError"
     assert "CERTIFICATE_VERIFY_FAILED" in result["msg"] or "certificate verify failed" in result["msg"]
+    assert "Not retried" in result["msg"] and "ca_path" in result["msg"]
     assert proxy.requests() == []  # the handshake failed: no request reached the proxy
+    assert elapsed < 2 + 25, elapsed  # no backoff of 2 + 4 + 8 s (halved at least by the jitter)
 
     run = ks.run(kc, proxy.url, [realm("trusted", display_name="Over TLS")], ca_path=ca)
     assert ks.ok(run, "trusted")["changed"] is True
@@ -106,6 +112,8 @@ def test_hanging_server_fails_within_the_timeout(kc):
     assert result["failed"] is True
     assert result["error"] == "ApiConnectionError"
     assert "timed out" in result["msg"]
+    # The message counts the attempts and the time (issue 17, item 12).
+    assert "(2 attempts in " in result["msg"] and "each with a timeout of 2 s" in result["msg"]
     assert silent.accepted == 2  # the first attempt and one retry, each given up after 2 s
     # Two attempts of 2 s plus the backoff, plus ansible-playbook's own start-up.
     assert elapsed < 4 + 25, elapsed
