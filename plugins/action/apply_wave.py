@@ -37,6 +37,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.apply imp
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.client import KubeClient
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.kubeconfig import load_connection
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.rerun import failed_before, rerun_failed_jobs
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.wait import gates_of, wait_ready
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import RenderMemo
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import WaveTemplates, given
@@ -55,6 +56,7 @@ ARGUMENT_SPEC = {
     "field_manager": {"type": "str", "default": "airgap.dify_platform"},
     "force_conflicts": {"type": "bool", "default": True},
     "create_only": {"type": "bool", "default": False},
+    "rerun_failed_jobs": {"type": "bool", "default": True},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 600},
     "wait_sleep": {"type": "float", "default": 2.0},
@@ -106,7 +108,7 @@ class ActionModule(ActionBase):
                 timeout=args["request_timeout"], retry=RetryPolicy(attempts=args["retries"] + 1))
             if record_dir:
                 record = AppliedRecord.load(record_dir, client.base_url)
-            applied, gates = _apply_steps(client, planned, args, record, check_mode)
+            applied, gates, rerun = _apply_steps(client, planned, args, record, check_mode)
         except PlatformError as exc:
             raise AnsibleActionFail(str(exc)) from None
         finally:
@@ -127,6 +129,7 @@ class ActionModule(ActionBase):
             rendered=templates.rendered,
             recalled=sum(len(step["templates"]) for step in steps) - templates.rendered,
             gates=[object_ref(g) for g in gates],
+            rerun=rerun,
             routes=_routes(applied),
             report={
                 "wave": args["wave"],
@@ -147,14 +150,15 @@ class ActionModule(ActionBase):
 
 
 def _apply_steps(client, planned, args, record, check_mode):
-    """Apply each step's parts, then wait for its gates before the next step; return (applied, gates).
+    """Apply each step's parts, then wait for its gates before the next step; return (applied, gates, rerun).
 
     A part recalled from the memo of rendered templates is only read: when each of its
     objects is still what this controller last applied, it is unchanged, and otherwise
-    it is rendered and applied like any other.
+    it is rendered and applied like any other. A Job found failed (in an earlier run) is
+    deleted and run once more (``rerun``, the refs of those Jobs), unless turned off.
     """
     require_served(client, [o for parts in planned for part in parts for o in part.identities()])
-    applied, gates = [], []
+    applied, gates, rerun = [], [], []
     for parts in planned:
         step_applied = []
         for part in parts:
@@ -165,12 +169,29 @@ def _apply_steps(client, planned, args, record, check_mode):
                 results = apply_objects(client, part.objects(), args["field_manager"], force=args["force_conflicts"],
                                         check_mode=check_mode, create_only=args["create_only"], applied=record)
             step_applied.extend(results)
+        failed = set(r["ref"] for r in step_applied if failed_before(r))
+        step_rerun = []
+        if failed and args["rerun_failed_jobs"] and not args["create_only"]:
+            step_rerun = rerun_failed_jobs(
+                client, step_applied, _manifests(parts, failed), args["field_manager"], force=args["force_conflicts"],
+                check_mode=check_mode, applied=record, timeout=args["wait_timeout"], interval=args["wait_sleep"])
         step_gates = gates_of([r["after"] for r in step_applied])
         applied.extend(step_applied)
         gates.extend(step_gates)
+        rerun.extend(step_rerun)
         if args["wait"] and not check_mode and step_gates:
-            wait_ready(client, step_gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"])
-    return applied, gates
+            wait_ready(client, step_gates, args["wave"], args["component"], args["wait_timeout"], args["wait_sleep"],
+                       rerun=step_rerun)
+    return applied, gates, rerun
+
+
+def _manifests(parts, refs):
+    """The manifests of the objects named in ``refs``, by ref; only the parts that hold one are rendered."""
+    found = {}
+    for part in parts:
+        if any(object_ref(identity) in refs for identity in part.identities()):
+            found.update((object_ref(o), o) for o in part.objects() if object_ref(o) in refs)
+    return found
 
 
 def _steps(args):

@@ -13,9 +13,22 @@ short_description: Apply one sync wave server-side and wait until its gates are 
 version_added: 0.1.0
 description:
   - Applies every object of a wave with Kubernetes server-side apply, in the order given, then waits with a bounded
-    timeout until every gate of the wave is ready. Gates are Deployments and StatefulSets (rolled out and available),
-    Jobs (condition C(Complete); a C(Failed) Job fails the wave at once), and CloudNativePG C(Cluster) and
-    C(Keycloak) objects (condition C(Ready)).
+    timeout until every gate of the wave is ready at the generation applied (C(metadata.generation)), never on a
+    status left by the previous generation.
+  - Gates are Deployments and StatefulSets (C(status.observedGeneration) reached, rolled out and available), Jobs
+    (condition C(Complete); a C(Failed) Job fails the wave at once), C(Keycloak) objects of C(k8s.keycloak.org)
+    (C(status.observedGeneration) and the C(Ready) condition's C(observedGeneration) reached, C(Ready=True), no
+    C(RollingUpdate=True)), CloudNativePG or EDB C(Database) objects (C(status.applied) true and
+    C(status.observedGeneration) reached), and CloudNativePG or EDB C(Cluster) objects.
+  - A C(Cluster) publishes no generation (CloudNativePG 1.30 has no C(status.observedGeneration) and no
+    C(observedGeneration) on its conditions). It is ready with C(Ready=True), phase C(Cluster in healthy state),
+    C(readyInstances) equal to C(spec.instances), C(currentPrimary) equal to C(targetPrimary), and C(status.image)
+    equal to C(spec.imageName), so an image bump waits for the operator. A change that moves neither the image nor
+    the instances can still pass on the old status.
+  - A Job that had already failed when the wave applies it (in an earlier run; its pod template is immutable, and
+    the same manifest would leave it failed) is deleted with its pods and created again from the same manifest, once
+    per run, unless O(rerun_failed_jobs=false). When it fails again, or a Job fails for the first time, the wave
+    fails, names the command that shows the Job's logs, and applies nothing after that step.
   - With O(steps), each step is applied and its gates waited for before the next step starts, as a migration Job
     must complete before the replicas that need the new schema roll out.
   - Every kind of every step must be served before the first object is written.
@@ -96,6 +109,15 @@ options:
         that must never change once made, such as generated Secrets.
     type: bool
     default: false
+  rerun_failed_jobs:
+    description:
+      - Delete a Job found failed when the wave applies it (it failed in an earlier run) and create it again from
+        the same manifest, once per run, before waiting for it. Pods of the failed Job are deleted with it; read
+        their logs before the next run.
+      - When false, a failed Job fails the wave at once, until it is deleted by hand.
+      - Ignored with O(create_only).
+    type: bool
+    default: true
   wait:
     description: Wait until every gate is ready.
     type: bool
@@ -260,6 +282,13 @@ gates:
   returned: success
   type: list
   elements: str
+rerun:
+  description: The Jobs that had failed in an earlier run and were deleted and created again by this one (in check
+    mode, that would be).
+  returned: success
+  type: list
+  elements: str
+  sample: ["Job dify-platform/dify-migrate-0a1b2c3d4e"]
 routes:
   description: The Routes of the wave with their hosts, for the wave report.
   returned: success

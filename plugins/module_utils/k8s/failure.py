@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import is_ready, summary
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import has_failed, is_ready, not_ready_reasons, summary
 
 EVENTS_PER_OBJECT = 5
 
@@ -43,13 +43,32 @@ def _describe_event(event):
         involved.get("kind", "?"), involved.get("name", "?"), event.get("reason", ""), (event.get("message") or "").strip())
 
 
-def not_ready_message(wave, component, timeout, gates, events, failed=False):
-    """Name every gate that is not ready, with its status and newest events."""
+def failed_job_advice(job, rerun=False):
+    """What to do about a failed Job: the exact commands, and what the next run does with it."""
+    metadata = job.get("metadata") or {}
+    where = "-n %s " % metadata["namespace"] if metadata.get("namespace") else ""
+    again = " It had failed before, and this run already ran it once more." if rerun else ""
+    return ("%s failed.%s Nothing after its step was applied, so what ran before keeps running. "
+            "Read its logs with `kubectl %slogs job/%s --all-containers`, fix the cause, then run the playbook "
+            "again: apply_wave deletes a Job it finds failed and runs it once more, once per run, unless "
+            "rerun_failed_jobs is false (then delete it yourself: `kubectl %sdelete job %s`)."
+            % (object_ref(job), again, where, metadata.get("name"), where, metadata.get("name")))
+
+
+def not_ready_message(wave, component, timeout, gates, events, failed=False, rerun=()):
+    """Name every gate that is not ready, with its status and newest events; say what to do about a failed Job.
+
+    ``rerun`` holds the refs of the Jobs this run already ran once more.
+    """
     blocked = [g for g in gates if not is_ready(g)]
     outcome = "failed" if failed else "did not become ready within %ss" % timeout
     parts = ["Wave %s (%s) %s." % (wave, component, outcome)]
     for obj in blocked:
         recent = events_for(obj, events)
         described = "; ".join(_describe_event(e) for e in recent) if recent else "no events"
-        parts.append("Blocked by %s (status: %s). Recent events: %s." % (object_ref(obj), summary(obj), described))
+        reasons = ", ".join(not_ready_reasons(obj))
+        parts.append("Blocked by %s (status: %s)%s. Recent events: %s." % (
+            object_ref(obj), summary(obj), ", not ready: " + reasons if reasons else "", described))
+        if has_failed(obj):
+            parts.append(failed_job_advice(obj, object_ref(obj) in rerun))
     return " ".join(parts)

@@ -12,8 +12,8 @@ import time
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import not_ready_message, object_ref
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import (
-    GATE_KINDS,
     has_failed,
+    is_gate,
     is_ready,
 )
 
@@ -41,16 +41,17 @@ def pauses(interval, first=FIRST_PAUSE):
 
 
 def gates_of(objects):
-    return [o for o in objects if o.get("kind") in GATE_KINDS]
+    return [o for o in objects if is_gate(o)]
 
 
-def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep):
+def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep, rerun=()):
     """Poll the gates until all are ready; return their live state, or raise :class:`WaveNotReady`.
 
     ``gates`` are the objects as the apply returned them, status included, so
     the first round reads nothing: a wave whose gates are ready already (a
     no-op) costs no request here. The pauses between rounds grow from
-    ``FIRST_PAUSE`` to ``interval``.
+    ``FIRST_PAUSE`` to ``interval``. ``rerun`` names the Jobs this run already
+    ran once more, for the message of a failed one.
     """
     deadline = clock() + timeout
     live = {}
@@ -63,7 +64,7 @@ def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time
             state = gate if first else client.get_json(client.path(gate))
             live[object_ref(gate)] = state
             if has_failed(state):
-                raise WaveNotReady(_message(client, wave, component, timeout, [state], failed=True), [state])
+                raise WaveNotReady(_message(client, wave, component, timeout, [state], failed=True, rerun=rerun), [state])
             if not is_ready(state):
                 still.append(gate)
         pending, first = still, False
@@ -75,8 +76,8 @@ def wait_ready(client, gates, wave, component, timeout, interval=2.0, clock=time
         sleep(min(next(waits), max(0.0, deadline - clock())))
 
 
-def _message(client, wave, component, timeout, states, failed=False):
+def _message(client, wave, component, timeout, states, failed=False, rerun=()):
     events = []
     for namespace in sorted(set((s.get("metadata") or {}).get("namespace") for s in states) - {None}):
         events.extend((client.get_json("/api/v1/namespaces/%s/events" % namespace) or {}).get("items", []))
-    return not_ready_message(wave, component, timeout, states, events, failed=failed)
+    return not_ready_message(wave, component, timeout, states, events, failed=failed, rerun=rerun)

@@ -38,23 +38,28 @@ def test_statefulset():
     assert not is_ready(statefulset(updated=0))
 
 
-def with_condition(kind, ctype, status):
-    return {"kind": kind, "metadata": {"name": "x"}, "status": {"conditions": [{"type": ctype, "status": status}]}}
+def with_condition(kind, ctype, status, api_version="batch/v1"):
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"},
+            "status": {"conditions": [{"type": ctype, "status": status}]}}
 
 
 def test_condition_gates_and_failed_jobs():
     assert is_ready(with_condition("Job", "Complete", "True"))
     assert not is_ready(with_condition("Job", "Complete", "False"))
     assert has_failed(with_condition("Job", "Failed", "True"))
-    assert not has_failed(with_condition("Cluster", "Failed", "True"))
-    assert is_ready(with_condition("Cluster", "Ready", "True"))
-    assert not is_ready(with_condition("Keycloak", "Ready", "False"))
-    assert not is_ready({"kind": "Cluster", "metadata": {"name": "pg"}})
+    assert not has_failed(with_condition("Cluster", "Failed", "True", "postgresql.cnpg.io/v1"))
+    assert not is_ready(with_condition("Keycloak", "Ready", "False", "k8s.keycloak.org/v2alpha1"))
+    assert not is_ready({"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "pg"}})
 
 
-def test_only_workloads_and_conditioned_kinds_gate_a_wave():
-    objects = [{"kind": k, "metadata": {"name": k}} for k in ("ConfigMap", "Deployment", "Job", "Route", "Cluster")]
-    assert [o["kind"] for o in gates_of(objects)] == ["Deployment", "Job", "Cluster"]
+def test_only_workloads_and_operator_kinds_of_their_groups_gate_a_wave():
+    objects = [{"apiVersion": v, "kind": k, "metadata": {"name": k}} for v, k in (
+        ("v1", "ConfigMap"), ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("route.openshift.io/v1", "Route"),
+        ("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.k8s.enterprisedb.io/v1", "Database"),
+        ("k8s.keycloak.org/v2alpha1", "Keycloak"), ("example.internal/v1", "Cluster"))]
+    assert [(o["apiVersion"], o["kind"]) for o in gates_of(objects)] == [
+        ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("postgresql.cnpg.io/v1", "Cluster"),
+        ("postgresql.k8s.enterprisedb.io/v1", "Database"), ("k8s.keycloak.org/v2alpha1", "Keycloak")]
 
 
 def secret(data, rv="1"):

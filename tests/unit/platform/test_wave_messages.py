@@ -47,10 +47,11 @@ def test_the_report_is_in_wave_order_with_route_urls():
 
 
 def test_a_cluster_without_ready_condition_blocks():
-    cluster = gate("Cluster", "pg")
+    cluster = dict(gate("Cluster", "pg"), apiVersion="postgresql.cnpg.io/v1", spec={"instances": 3})
     cluster["status"] = {"phase": "Setting up primary", "conditions": [{"type": "Ready", "status": "False"}]}
     message = not_ready_message(1, "postgres", 60, [cluster], [])
-    assert "Blocked by Cluster dify-platform/pg (status: Ready=False; Setting up primary)" in message
+    assert "Blocked by Cluster dify-platform/pg (status: Ready=False; Setting up primary), not ready: " in message
+    assert "readyInstances 0 of 3" in message
 
 
 def test_secret_values_keep_secrets_and_leave_names_out():
