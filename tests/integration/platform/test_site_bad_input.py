@@ -83,6 +83,12 @@ def test_an_external_clickhouse_without_its_url_is_named(tmp_path):
     assert_failed_in_preflight(rc, output, "langfuse_clickhouse_url")
 
 
+def test_no_internal_package_index_is_named(tmp_path):
+    """Plugins can always be installed, so the plugin daemon's internal index is required (issue 14, defect 10)."""
+    rc, output = run_site(tmp_path, {}, drop=("dify_pip_index_url",))
+    assert_failed_in_preflight(rc, output, "dify_pip_index_url must be the URL of an internal Python package index")
+
+
 def test_traces_without_a_backend_are_named(tmp_path):
     rc, output = run_site(tmp_path, {"observability_traces_enabled": True})
     assert_failed_in_preflight(rc, output, "observability_traces_endpoint")
