@@ -282,3 +282,128 @@ def test_a_template_with_the_same_inputs_is_not_rendered_again(kubeconfig, names
             path.unlink()  # the record is lost, the memo kept: nothing can be confirmed, so all is rendered
     result = run(domain="apps.other.internal")
     assert not result["changed"] and result["rendered"] == 4 and result["sent"] == 4
+
+
+# Gates judged at the generation applied. kwok's stages (hack/localcluster/stages) play
+# the operators: each writes the new status 1-3 s after a spec change, so a gate that
+# passed on the old status returns before the new one is there.
+
+def keycloak(namespace, image):
+    return {"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "Keycloak", "metadata": {"name": "kc", "namespace": namespace},
+            "spec": {"instances": 1, "image": image}}
+
+
+def test_a_keycloak_gate_waits_for_the_generation_applied(kubeconfig, namespace):
+    for generation, image in ((1, "registry.example.internal/keycloak:26.4.7"), (2, "registry.example.internal/keycloak:26.4.8")):
+        run = apply(kubeconfig, [ns_obj(namespace), keycloak(namespace, image)], wait_timeout=60, wait_sleep=1)[0]
+        assert run.returncode == 0, run.stdout[-3000:]
+        live = read(kubeconfig, "keycloaks.k8s.keycloak.org", "kc", namespace)
+        assert live["metadata"]["generation"] == generation
+        assert live["status"]["observedGeneration"] == generation, "the gate passed on the previous generation's status"
+
+
+def cnpg_cluster(namespace, image):
+    return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "pg", "namespace": namespace},
+            "spec": {"instances": 1, "imageName": image, "storage": {"size": "1Gi"}}}
+
+
+def test_a_cnpg_cluster_gate_waits_for_the_image_applied(kubeconfig, namespace):
+    """CloudNativePG publishes no generation: an image bump waits until status.image is the new image."""
+    for tag in ("17.10", "17.11"):
+        image = "registry.example.internal/postgresql:%s@sha256:%s" % (tag, tag[-1] * 64)
+        run = apply(kubeconfig, [ns_obj(namespace), cnpg_cluster(namespace, image)], wait_timeout=60, wait_sleep=1)[0]
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert read(kubeconfig, "clusters.postgresql.cnpg.io", "pg", namespace)["status"]["image"] == image, \
+            "the gate passed on the previous image's status"
+
+
+def cnpg_database(namespace, extensions):
+    return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database", "metadata": {"name": "pg-dify", "namespace": namespace},
+            "spec": {"cluster": {"name": "pg"}, "name": "dify", "owner": "dify", "ensure": "present",
+                     "extensions": [{"name": e, "ensure": "present"} for e in extensions]}}
+
+
+def test_a_cnpg_database_is_a_gate_at_its_generation(kubeconfig, namespace):
+    for generation, extensions in ((1, ["vector"]), (2, ["vector", "pg_trgm"])):
+        run, result = apply(kubeconfig, [ns_obj(namespace), cnpg_database(namespace, extensions)], wait_timeout=60, wait_sleep=1)
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert "Database %s/pg-dify" % namespace in result["gates"]
+        live = read(kubeconfig, "databases.postgresql.cnpg.io", "pg-dify", namespace)
+        assert live["metadata"]["generation"] == generation
+        assert live["status"] == {"applied": True, "observedGeneration": generation, "message": ""}
+
+
+def migration_job(namespace):
+    security = {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"}}
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": namespace},
+            "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [{
+                "name": "migrate", "image": "registry.example.internal/api@sha256:" + "0" * 64,
+                "command": ["flask", "upgrade-db"], "securityContext": security}]}}}}
+
+
+def failing_pods_stage(namespace):
+    """A kwok Stage that fails the Job pods of one namespace: the migration's cause of failure,
+    outside the Job's manifest (a database down). Its weight wins over pod-complete."""
+    return {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": "test-job-fails-" + namespace},
+            "spec": {"resourceRef": {"apiGroup": "v1", "kind": "Pod"}, "weight": 1, "selector": {"matchExpressions": [
+                {"key": ".metadata.namespace", "operator": "In", "values": [namespace]},
+                {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
+                {"key": ".status.phase", "operator": "In", "values": ["Running"]},
+                {"key": ".metadata.ownerReferences.[].kind", "operator": "In", "values": ["Job"]}]},
+                "next": {"statusTemplate": (
+                    "{{ $now := Now }}\nphase: Failed\nconditions:\n- {type: Ready, status: \"False\", lastTransitionTime: {{ $now | Quote }}}\n"
+                    "containerStatuses:\n{{ range .spec.containers }}\n- name: {{ .name | Quote }}\n  image: {{ .image | Quote }}\n"
+                    "  ready: false\n  restartCount: 0\n  state:\n    terminated: {exitCode: 1, reason: Error, "
+                    "startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}\n{{ end }}\n")}}}
+
+
+def test_a_failed_migration_is_run_once_more_by_the_next_converge(kubeconfig, namespace, tmp_path):
+    """The Job keeps its name (its inputs did not change): the next converge deletes the failed
+    Job and runs it once more; nothing after its step is applied while it fails; after success
+    a converge changes nothing."""
+    stage = tmp_path / "stage.json"
+    stage.write_text(json.dumps(failing_pods_stage(namespace)))
+    assert kubectl(kubeconfig, "apply", "-f", str(stage)).returncode == 0
+    record = str(tmp_path / "applied")
+
+    def converge(check=False):
+        task = {"name": "apply", "airgap.dify_platform.apply_wave": {
+            "wave": 3, "component": "test", "wait_timeout": 60, "wait_sleep": 1, "applied_record_dir": record, "steps": [
+                {"objects": [ns_obj(namespace), migration_job(namespace)]},
+                {"objects": [config_map(namespace, "rolled-out-after-the-migration")]}]}}
+        run = run_tasks([task], check=check, extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+        return run, run.result("apply")
+
+    def job_uid():
+        return read(kubeconfig, "job", "migrate", namespace)["metadata"]["uid"]
+
+    try:
+        run, result = converge()
+        assert run.returncode != 0
+        assert "Wave 3 (test) failed." in result["msg"] and "Job %s/migrate failed." % namespace in result["msg"]
+        assert "`kubectl -n %s logs job/migrate --all-containers`" % namespace in result["msg"]
+        assert read(kubeconfig, "configmap", "settings", namespace) is None, "rolled out after a failed migration"
+        first = job_uid()
+
+        run, result = converge()
+        assert run.returncode != 0 and "this run already ran it once more" in result["msg"], result.get("msg")
+        assert job_uid() != first, "the failed Job was not run once more"
+        assert read(kubeconfig, "configmap", "settings", namespace) is None
+        second = job_uid()
+    finally:
+        kubectl(kubeconfig, "delete", "-f", str(stage), "--ignore-not-found")
+
+    run, result = converge(check=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert result["changed"] and result["rerun"] == ["Job %s/migrate" % namespace]
+    assert job_uid() == second, "check mode deleted the failed Job"
+
+    run, result = converge()
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert result["rerun"] == ["Job %s/migrate" % namespace] and job_uid() != second
+    assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": "rolled-out-after-the-migration"}
+
+    run, result = converge()
+    assert run.returncode == 0 and not result["changed"] and result["rerun"] == [], run.stdout[-3000:]
+    assert set(actions(result)) == {"unchanged"}
