@@ -34,6 +34,11 @@ except ImportError:  # pragma: no cover - ansible-core before 2.19
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# The building blocks every role's templates import (one Route, one Redis): the
+# templates of the dify_platform role, which every wave role depends on.
+SHARED_TEMPLATES = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles", "dify_platform", "templates")
+
 
 class Part:
     """The objects of one template, or of a task's own ``objects``.
@@ -118,10 +123,12 @@ class WaveTemplates:
 
     def _search_path(self, directory):
         """Where the template and its ``{% include %}`` and ``{% import %}`` are found: its
-        own directory, then each search path's ``templates`` directory and the path itself."""
+        own directory, then each search path's ``templates`` directory and the path itself,
+        then the templates every role shares (``SHARED_TEMPLATES``)."""
         paths = [directory]
         for base in self._task_vars.get("ansible_search_path") or []:
             paths.extend([os.path.join(base, "templates"), base])
+        paths.append(SHARED_TEMPLATES)
         return paths
 
 

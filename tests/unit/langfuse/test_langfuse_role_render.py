@@ -158,8 +158,9 @@ def test_external_services_replace_the_in_cluster_ones():
     assert env["CLICKHOUSE_MIGRATION_SSL"]["value"] == "true"
     assert env["LANGFUSE_S3_BATCH_EXPORT_ENDPOINT"]["value"] == "https://s3.example.test"
     assert env["LANGFUSE_S3_MEDIA_UPLOAD_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "odf-bucket", "key": "AWS_SECRET_ACCESS_KEY"}
-    assert env["REDIS_CONNECTION_STRING"]["value"] == "redis://:$(REDIS_PASSWORD)@redis:6379/0"
-    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "dify-platform-redis"
+    # The platform's Redis for Langfuse is the broker (noeviction), never the evicting cache `redis`.
+    assert env["REDIS_CONNECTION_STRING"]["value"] == "redis://:$(REDIS_PASSWORD)@redis-broker:6379/0"
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "dify-platform-redis-broker"
     egress = objects[("NetworkPolicy", "langfuse-worker-egress-external")]["spec"]["egress"]
     assert {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]} in egress
 

@@ -61,7 +61,9 @@ def sources_and_names(template):
     texts, names, pending = [], set(), [template.name]
     while pending:
         name = pending.pop()
-        text = (template.parent / name).read_text()
+        # Beside the template, then among the shared templates (apply_wave's SHARED_TEMPLATES).
+        path = template.parent / name
+        text = (path if path.is_file() else ROLES / "dify_platform" / "templates" / name).read_text()
         if text in texts:
             continue
         texts.append(text)
