@@ -1,0 +1,1 @@
+"""Workload images for the kind scenario, built here from registries' packages (see docs/kind-images.md)."""
