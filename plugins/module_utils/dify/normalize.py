@@ -6,8 +6,8 @@
 A source file and what Dify exports for it differ in ways the user never
 wrote: Dify rewrites ``version``, regenerates ``dependencies``, fills
 ``icon_type`` and ``rag_pipeline_variables``, gives variables ids and
-selectors, fills model_config defaults, strips credential ids, and
-re-indents lists. :func:`normalize` undoes exactly those, following
+selectors, fills model_config and feature defaults (features.py), strips
+credential ids, and re-indents lists. :func:`normalize` undoes exactly those, following
 services/app_dsl_service.py (``_create_or_update_app``, ``export_dsl``),
 models/workflow.py (``Workflow.to_dict``) and models/model.py
 (``AppModelConfig.to_dict`` / ``from_model_config_dict``) of Dify 1.15.
@@ -22,6 +22,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.dsl import WORKFLOW_MODES
+from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.features import with_defaults
 
 ICON_TYPES = ("emoji", "image", "link")
 
@@ -141,13 +142,14 @@ def _node(node, keep_secret):
                     var["default"] = clean
 
 
-def _workflow(workflow, keep_secret):
+def _workflow(workflow, mode, keep_secret):
     graph = copy.deepcopy(workflow.get("graph") or {})
     for node in graph.get("nodes") or []:
         _node(node, keep_secret)
     return {
         "graph": graph,
-        "features": copy.deepcopy(workflow.get("features") or {}),
+        # Dify stores features with its validation's defaults filled in (features.py).
+        "features": with_defaults(mode, workflow.get("features")),
         "environment_variables": [
             _variable(v, "env", keep_secret) for v in workflow.get("environment_variables") or []
         ],
@@ -195,7 +197,7 @@ def normalize(data, current=None, keep_secret=False, name=None):
     current_app = (current or {}).get("app") if current is not None else None
     result = {"app": _app(app, current_app, name)}
     if app.get("mode") in WORKFLOW_MODES:
-        result["workflow"] = _workflow(data.get("workflow") or {}, keep_secret)
+        result["workflow"] = _workflow(data.get("workflow") or {}, app.get("mode"), keep_secret)
     else:
         result["model_config"] = _model_config(data.get("model_config") or {})
     return result

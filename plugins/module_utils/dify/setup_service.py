@@ -9,7 +9,6 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import json_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import SetupError, error_summary
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 
@@ -18,6 +17,8 @@ PASSWORD_RE = re.compile(r"^(?=.*[a-zA-Z])(?=.*\d).{8,}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 30
 MAX_INIT_PASSWORD = 30
+NEEDS_INIT_PASSWORD = ("this Dify sets INIT_PASSWORD, so its first setup needs it: set init_password "
+                       "(the value of the INIT_PASSWORD environment variable of the Dify API)")
 
 
 def validate_setup_input(email, name, password, init_password=None):
@@ -46,23 +47,30 @@ class SetupService:
         if status.get("step") == "finished":
             return result
         result["changed"] = True
+        # GET /init answers "finished" when INIT_PASSWORD is unset or already validated
+        # (controllers/console/init_validate.py get_init_validate_status).
+        init_done = self.client.init_status().get("status") == "finished"
+        if not init_done and not init_password:
+            raise SetupError(NEEDS_INIT_PASSWORD)
         if check_mode:
             return result
 
-        if init_password and self.client.init_status().get("status") != "finished":
+        if not init_done:
             self.client.init_validate(init_password)
         response = self.client.setup(email, name, password, language=language)
         code = response.status
-        body = json_of(response)
-        if code == 403 and body.get("code") == "already_setup":
+        # Dify 1.15 answers /setup errors without a "code" field ({"type": "authentication_error",
+        # "message": "Unauthorized"} for a 401, issue 17), so the status and a re-read decide.
+        if code == 403 and self.client.setup_status().get("step") == "finished":
             # Another run finished the setup between our GET and POST: nothing left to do.
             self.warnings.append("Dify reported that the setup was finished by someone else meanwhile")
             result["changed"] = False
-        elif code == 401 and body.get("code") == "not_init_validated":
-            raise SetupError(
-                "this Dify sets INIT_PASSWORD, so the setup needs init_password first%s"
-                % (" (the one given was accepted but the session was lost)" if init_password else "")
-            )
+        elif code == 401:
+            # POST /setup needs no login: its only 401 is "init password not validated in this session".
+            raise SetupError(NEEDS_INIT_PASSWORD if not init_password else
+                             "Dify answered HTTP 401 to the setup although it accepted init_password: "
+                             "the session cookie that proves it was lost (a proxy that drops cookies, or "
+                             "several Dify API replicas without a shared session store)")
         elif code >= 400:
             raise SetupError("Dify refused the setup (HTTP %s): %s" % (code, error_summary(response.body)))
         final = self.client.setup_status()

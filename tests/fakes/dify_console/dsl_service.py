@@ -13,6 +13,11 @@ own assumptions:
   stripped, trigger fields reset, dependencies regenerated through the plugin
   daemon), ``_strip_tenant_file_defaults_from_workflow_dict``;
 * api/services/dsl_version.py: ``check_version_compatibility``;
+* api/services/workflow_service.py ``sync_draft_workflow``: the features are
+  stored with the defaults that Dify's feature validation fills in (features.py);
+* api/services/plugin/dependencies_analysis.py ``generate_latest_dependencies``:
+  an old DSL (<= 0.1.5) without dependencies consults the marketplace, and only
+  when MARKETPLACE_ENABLED is true; never the plugin daemon;
 * api/models/workflow.py ``Workflow.to_dict`` (secret values blanked,
   ``rag_pipeline_variables``), api/factories/variable_factory.py (ids and
   selectors given to variables);
@@ -33,6 +38,8 @@ import uuid
 
 import yaml
 from packaging import version as pkg_version
+
+from .features import validate_and_set_defaults
 
 DSL_MAX_SIZE = 10 * 1024 * 1024
 IMPORT_INFO_EXPIRY = 10 * 60
@@ -195,6 +202,9 @@ class DslService:
         self.apps = {}
         self.pending = {}
         self.plugin_daemon_up = True
+        # MARKETPLACE_ENABLED, false in an air gap (the dify role's dify_marketplace_enabled default);
+        # when true, the fake has no network, so the marketplace never answers.
+        self.marketplace_enabled = False
         self.pending_ttl = IMPORT_INFO_EXPIRY
         self.clock = clock
         self._sequence = itertools.count()
@@ -264,7 +274,9 @@ class DslService:
                 return self._result(import_id, status, app_id=app_id, imported=imported_version)
             dependencies = data.get("dependencies", [])
             if not dependencies and pkg_version.parse(imported_version) <= pkg_version.parse("0.1.5"):
-                self._plugin_daemon()  # generate_latest_dependencies asks the daemon
+                # api/services/plugin/dependencies_analysis.py generate_latest_dependencies: returns []
+                # when MARKETPLACE_ENABLED is false, else asks the marketplace (never the plugin daemon).
+                self._marketplace()
             # Upstream quirk, kept: an unparseable version gives status "failed" but the app is still
             # created (the status is not checked before _create_or_update_app).
             app = self._create_or_update(app, data, payload)
@@ -328,10 +340,12 @@ class DslService:
             conv = [_build_variable(v, "conversation")
                     for v in workflow.get("conversation_variables", [])]
             draft_id = app.workflow["id"] if app.workflow else str(uuid.uuid4())
+            # sync_draft_workflow validates the features in place, and stores them with the defaults filled.
+            features = validate_and_set_defaults(app_mode, _json_roundtrip(workflow.get("features", {})))
             app.workflow = {
                 "id": draft_id,
                 "graph": _json_roundtrip(workflow.get("graph", {})),
-                "features": _json_roundtrip(workflow.get("features", {})),
+                "features": features,
                 "environment_variables": env,
                 "conversation_variables": conv,
             }
@@ -342,6 +356,10 @@ class DslService:
             if not app.model_config:
                 app.model_config = ModelConfig(model_config)
         return app
+
+    def _marketplace(self):
+        if self.marketplace_enabled:
+            raise ConnectionError("Failed to fetch plugin manifests from the marketplace: no network in the fake")
 
     # -- export -----------------------------------------------------------------------------
     def _plugin_daemon(self):

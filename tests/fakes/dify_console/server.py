@@ -5,7 +5,9 @@ stand-in, written from the upstream source (langgenius/dify, api/):
 
 * controllers/console/setup.py and init_validate.py: ``GET/POST /setup``,
   ``GET/POST /init`` (the init password is remembered in the Flask session
-  cookie), errors from controllers/console/error.py;
+  cookie). Their errors have the shape a real Dify 1.15 answered (issue 17):
+  ``{"type", "message"}`` with a generic message and no ``code``, so a client
+  can go only by the status;
 * controllers/console/auth/login.py: ``POST /login`` wants the password
   base64-encoded and answers only ``{"result": "success"}`` with the tokens
   in cookies; ``POST /refresh-token`` renews them from the refresh cookie;
@@ -17,7 +19,7 @@ stand-in, written from the upstream source (langgenius/dify, api/):
   acts as the workspace owner and skips CSRF;
 * controllers/console/app/app.py and services/app_service.py: the app list
   (page 1..99999, limit 1..100, mode filter, name as a case-insensitive
-  substring of the first 30 characters, newest first), details, delete (204)
+  substring of the first 30 characters with % and _ escaped, newest first), details, delete (204)
   and export (``{"data": yaml}``; the plugin daemon is called on every
   export; an unknown workflow is a 500);
 * controllers/console/app/app_import.py: ``POST /apps/imports`` answers 200,
@@ -47,7 +49,7 @@ from http import cookies as http_cookies
 from urllib.parse import parse_qs, urlparse
 
 from .dsl_service import DslService, PluginDaemonDown, WorkflowNotFound
-from .errors import HttpError
+from .errors import HttpError, SetupHttpError
 from .tracing_service import TracingStore
 
 API = "/console/api"
@@ -281,33 +283,31 @@ class FakeDifyConsole:
 
     def post_init(self, req):
         if self.account is not None:
-            raise HttpError(403, "already_setup", "Dify has been successfully installed.")
+            raise SetupHttpError(403)
         password = (req.json() or {}).get("password")
         if not isinstance(password, str) or len(password) > 30:
-            raise HttpError(400, "invalid_param", "password: at most 30 characters")
+            raise SetupHttpError(400, "password: at most 30 characters")
         session = req.cookie("session") or secrets.token_hex(16)
         self.sessions[session] = {"is_init_validated": password == self.init_password}
         cookie = "session=%s; Path=/; HttpOnly" % session
         if password != self.init_password:
-            raise HttpError(401, "init_validate_failed", "Init validation failed. Please check the password and try again.")
+            raise SetupHttpError(401)
         return 201, {"result": "success"}, [cookie]
 
     def post_setup(self, req):
         if self.account is not None:
-            raise HttpError(403, "already_setup", "Dify has been successfully installed. Please refresh the page "
-                            "or return to the dashboard homepage.")
+            raise SetupHttpError(403)
         if not self._init_validated(req):
-            raise HttpError(401, "not_init_validated", "Init validation has not been completed yet. Please "
-                            "proceed with the init validation process first.")
+            raise SetupHttpError(401)
         body = req.json() or {}
         email, name, password = body.get("email"), body.get("name"), body.get("password")
         if not isinstance(email, str) or not EMAIL_RE.match(email):
-            raise HttpError(400, "invalid_param", "email: value is not a valid email address")
+            raise SetupHttpError(400, "email: value is not a valid email address")
         if not isinstance(name, str) or not name or len(name) > 30:
-            raise HttpError(400, "invalid_param", "name: String should have at most 30 characters")
+            raise SetupHttpError(400, "name: String should have at most 30 characters")
         if not isinstance(password, str) or not PASSWORD_RE.match(password):
-            raise HttpError(400, "invalid_param", "Password must contain letters and numbers, and the length "
-                            "must be greater than 8.")
+            raise SetupHttpError(400, "Password must contain letters and numbers, and the length "
+                                 "must be greater than 8.")
         self.account = {"email": email, "password": password, "name": name}
         self.setup_at = time.strftime("%Y-%m-%dT%H:%M:%S")
         return 201, {"result": "success"}
@@ -360,12 +360,10 @@ class FakeDifyConsole:
             apps = [a for a in apps if a.mode == mode]
         name = query.get("name")
         if name:
-            # App.name.ilike(f"%{name[:30]}%"): % and _ stay wildcards, as upstream.
-            pattern = re.compile(
-                ".*" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in name[:30]) + ".*",
-                re.IGNORECASE | re.DOTALL,
-            )
-            apps = [a for a in apps if pattern.fullmatch(a.name)]
+            # services/app_service.py: App.name.ilike(f"%{escape_like_pattern(name[:30])}%", escape="\\"),
+            # so %, _ and \ in the filter are plain characters (libs/helper.py escape_like_pattern).
+            needle = name[:30].lower()
+            apps = [a for a in apps if needle in a.name.lower()]
         apps.sort(key=lambda a: a.created_at, reverse=True)
         start = (page - 1) * limit
         chunk = apps[start:start + limit]

@@ -10,6 +10,7 @@ from dify_support import (
     CHAT_DSL,
     EMAIL,
     EXPORTS,
+    FIXTURES,
     PASSWORD,
     SOURCES,
     run,
@@ -49,6 +50,19 @@ def test_create_then_nothing_to_do(dify):
     assert again["app_id"] == result["app_id"]
     assert dify.write_requests() == []
     assert dify.counts_by_method() == {"GET": 2, "POST": 1}  # list, export; the POST is the login
+
+
+def test_a_hand_written_dsl_without_feature_defaults_is_imported_once(dify):
+    # Issue 17, item 1: Dify fills feature defaults in on import (so does the fake); a DSL that
+    # leaves them out must still compare equal to its export, or every run re-imports it.
+    for name in ("basic_chatflow", "echo-chat", "echo-workflow"):
+        src = str(FIXTURES / "defaults-left-out" / (name + ".yml"))
+        first = run(dify, [task("dify_app", src=src)]).result("t")
+        assert first["changed"] is True and first["operation"] == "create", first
+        dify.reset_counters()
+        again = run(dify, [task("dify_app", src=src)]).result("t")
+        assert again["changed"] is False and again["differences"] == [], (name, again)
+        assert dify.write_requests() == []
 
 
 def test_a_source_and_its_dify_export_are_the_same_app(dify):
