@@ -23,6 +23,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     ApiResponseError,
     AuthenticationError,
     ValidationError,
+    body_summary,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import quote_segment
 
@@ -48,9 +49,9 @@ def _oauth_error(body):
     try:
         data = json.loads(body or "")
     except ValueError:
-        return (body or "")[:200]
+        return body_summary(body)  # an HTML error page of a proxy: a short, tag-free excerpt
     if not isinstance(data, dict):
-        return (body or "")[:200]
+        return body_summary(body)
     parts = [str(data[key]) for key in ("error", "error_description") if data.get(key)]
     return ": ".join(parts)
 
