@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from airgap_images import recipe as recipes  # noqa: E402
-from airgap_images.builder import Builder  # noqa: E402
-from airgap_images.table import differences_table  # noqa: E402
+from airgap_images import recipe as recipes
+from airgap_images.builder import Builder
+from airgap_images.table import differences_table
 
 
 def cache_dir():
@@ -56,7 +56,7 @@ def main(argv=None):
     for name in names:
         try:
             builder.build(name, force=args.force, load=not args.no_load, run_smoke=not args.no_smoke)
-        except Exception as exc:  # noqa: BLE001 - report every failed image, then fail
+        except Exception as exc:
             print("%-14s FAILED: %s" % (name, exc), file=sys.stderr)
             failed.append(name)
     print("total %.1fs for %d image recipe(s)%s" % (time.monotonic() - total, len(names),

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from airgap_images import recipe as recipes  # noqa: E402
-from airgap_images.builder import Builder  # noqa: E402
-from airgap_images.harbor import DEFAULT_PORT, DEFAULT_PROJECT, Standin  # noqa: E402
-from airgap_images.push import push_all  # noqa: E402
+from airgap_images import recipe as recipes
+from airgap_images.builder import Builder
+from airgap_images.harbor import DEFAULT_PORT, DEFAULT_PROJECT, Standin
+from airgap_images.push import push_all
 
 
 def main(argv=None):

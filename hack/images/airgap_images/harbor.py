@@ -27,7 +27,7 @@ from .recipe import REPO
 
 sys.path.insert(0, str(REPO / "tests"))
 
-from harness.registry.registry import Registry, TestCA  # noqa: E402
+from harness.registry.registry import Registry, TestCA
 
 DEFAULT_PORT = 5443
 DEFAULT_PROJECT = "dify-platform"

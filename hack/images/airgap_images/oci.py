@@ -46,11 +46,10 @@ def add_layer(layout, tar_path, level=6):
     blobs.mkdir(parents=True, exist_ok=True)
     tmp = blobs / ".layer.tmp"
     diff = hashlib.sha256()
-    with open(tar_path, "rb") as src, open(tmp, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=level) as gz:
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                diff.update(chunk)
-                gz.write(chunk)
+    with open(tar_path, "rb") as src, open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=level) as gz:
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            diff.update(chunk)
+            gz.write(chunk)
     packed = hashlib.sha256()
     with open(tmp, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):

@@ -37,7 +37,7 @@ def writable_hook(paths):
     return "mkdir -p %s && chgrp -R 0 %s && chmod -R g+rwX %s" % (quoted, quoted, quoted)
 
 
-def command(recipe, out_tar, debs_dir, inputs_dir, epoch):
+def command(recipe, out_tar, debs_dir, inputs_dir):
     """The mmdebstrap argv for ``recipe`` (a :class:`recipe.Recipe`)."""
     debs = shlex.quote(str(debs_dir))
     argv = ["mmdebstrap", "--variant=essential", "--mode=root", "--format=tar",
@@ -58,7 +58,7 @@ def command(recipe, out_tar, debs_dir, inputs_dir, epoch):
         env = "INPUTS=%s VERSION=%s VERSION_BARE=%s" % (shlex.quote(str(inputs_dir)), shlex.quote(subs["version"]),
                                                          shlex.quote(subs["version_bare"]))
         argv.append("--customize-hook=env %s sh %s \"$1\"" % (env, shlex.quote(str(recipe.dir / recipe.data["customize"]))))
-    argv += [recipe.data["suite"], str(out_tar)] + sources(recipe.data["suite"])
+    argv += [recipe.data["suite"], str(out_tar), *sources(recipe.data["suite"])]
     return argv
 
 
@@ -66,7 +66,7 @@ def build(recipe, out_tar, debs_dir, inputs_dir, epoch, log):
     Path(debs_dir).mkdir(parents=True, exist_ok=True)
     env = {"SOURCE_DATE_EPOCH": str(epoch), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8"}
     with open(log, "ab") as handle:
-        result = subprocess.run(command(recipe, out_tar, debs_dir, inputs_dir, epoch), stdout=handle,
+        result = subprocess.run(command(recipe, out_tar, debs_dir, inputs_dir), stdout=handle,
                                 stderr=subprocess.STDOUT, env=env, check=False)
     if result.returncode != 0:
         tail = Path(log).read_text(errors="replace").splitlines()[-25:]

@@ -66,7 +66,7 @@ def record(entry):
     with _LOCK:
         _RECORD.append(entry)
         print(line, flush=True)
-        path = os.environ.get("STANDIN_RECORD", "/tmp/stand-in-requests.jsonl")
+        path = os.environ.get("STANDIN_RECORD", "/tmp/stand-in-requests.jsonl")  # noqa: S108 - an emptyDir in the pod
         try:
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
@@ -105,7 +105,7 @@ def make_handler(name):
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _answer
 
-        def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        def log_message(self, format, *args):
             return  # every request is recorded as JSON instead
 
     return Handler
