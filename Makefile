@@ -67,7 +67,7 @@ units: venv ## Unit tests (pure logic)
 
 .PHONY: integration
 integration: venv ## Module tests against real services (fakes only for Dify and Harbor)
-	hack/ensure-packages.sh nginx=nginx-light
+	hack/ensure-packages.sh nginx=nginx-light redis-server=redis-server
 	hack/pytest.sh tests/integration
 
 .PHONY: molecule
