@@ -56,7 +56,7 @@ def test_no_public_template_host_and_no_marketplace_update_check(default, worklo
 
 
 def test_the_migration_job_has_the_same_switches(default):
-    job = [obj for (kind, _name), obj in default.items() if kind == "Job"][0]
+    job = next(obj for (kind, _name), obj in default.items() if kind == "Job")
     env = dict((item["name"], item.get("value")) for item in job["spec"]["template"]["spec"]["containers"][0]["env"])
     assert env["HOSTED_FETCH_APP_TEMPLATES_MODE"] == "builtin"
 

@@ -60,7 +60,7 @@ def test_the_cluster_s_mirror_sets_point_at_the_platform_s_project_and_never_con
         {"name": "objects", "ansible.builtin.debug": {"var": "mirror_cluster_objects"}},
     ])
     objects = play.result("objects")["mirror_cluster_objects"]
-    idms = [obj for obj in objects if obj["kind"] == "ImageDigestMirrorSet"][0]
+    idms = next(obj for obj in objects if obj["kind"] == "ImageDigestMirrorSet")
     pairs = idms["spec"]["imageDigestMirrors"]
     assert pairs and set(pair["mirrorSourcePolicy"] for pair in pairs) == {"NeverContactSource"}
     assert all(mirror.startswith(REGISTRY + "/dify-platform/") for pair in pairs for mirror in pair["mirrors"])
