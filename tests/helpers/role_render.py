@@ -6,6 +6,7 @@ from pathlib import Path
 from helpers.paths import REPO
 from helpers.playbook import run_tasks
 
+PLATFORM_DEFAULTS = REPO / "roles" / "dify_platform" / "defaults" / "main.yml"
 PLATFORM_VARS = REPO / "roles" / "dify_platform" / "vars" / "main.yml"
 # The templates every role imports (apply_wave's SHARED_TEMPLATES).
 SHARED_TEMPLATES = REPO / "roles" / "dify_platform" / "templates"
@@ -14,12 +15,14 @@ SHARED_TEMPLATES = REPO / "roles" / "dify_platform" / "templates"
 def render_role_objects(role, templates, variables):
     """{(kind, name): object} of ``templates`` (file names under roles/<role>/templates).
 
-    The platform's and the role's vars files and the role's defaults are read
+    The platform's defaults (every role depends on dify_platform), the
+    platform's and the role's vars files and the role's defaults are read
     first, then ``variables`` are set. Each template finds its includes as
     apply_wave finds them: beside it, then among the shared templates.
     """
     directory = REPO / "roles" / role
     tasks = [
+        {"name": "platform defaults", "ansible.builtin.include_vars": {"file": str(PLATFORM_DEFAULTS)}},
         {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
         {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(directory / "defaults" / "main.yml")}},
         {"name": "inputs", "ansible.builtin.set_fact": variables},

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.playbook import run_tasks
+from helpers.role_render import render_role_objects
 
 REPO = Path(__file__).resolve().parents[3]
 ROLES = REPO / "roles"
-PLATFORM_VARS = ROLES / "dify_platform" / "vars" / "main.yml"
 DIGEST = "@sha256:" + "a" * 64
 
 BASE = {
@@ -40,24 +39,10 @@ COMPONENTS = {
 }
 
 
-def _vars_tasks(role):
-    tasks = [{"name": f"{role} defaults", "ansible.builtin.include_vars": {"file": str(ROLES / role / "defaults" / "main.yml")}}]
-    if (ROLES / role / "vars" / "main.yml").exists():
-        tasks.append({"name": f"{role} vars", "ansible.builtin.include_vars": {"file": str(ROLES / role / "vars" / "main.yml")}})
-    return tasks
-
-
 def render(role, templates, **overrides):
-    """The objects the role's templates render for the given variables."""
-    tasks = [{"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}}]
-    tasks += _vars_tasks(role)
-    tasks.append({"name": "inputs", "ansible.builtin.set_fact": dict(BASE, **overrides)})
-    expr = " + ".join("(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (ROLES / role / "templates" / name) for name in templates)
-    tasks.append({"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % expr}})
-    play = run_tasks(tasks)
-    result = play.result("render")
-    assert not result.get("failed"), result.get("msg") or play.stderr[-2000:]
-    return result["msg"]
+    """The objects the role's templates render for the given variables (tests/helpers/role_render.py,
+    which finds the templates every role shares as apply_wave does)."""
+    return list(render_role_objects(role, templates, dict(BASE, **overrides)).values())
 
 
 def by_kind_name(objects):
@@ -129,7 +114,7 @@ def _matches(selector, labels):
     return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
 
 
-@pytest.mark.parametrize("monitor", ["redis", "litellm", "oauth2-proxy"])
+@pytest.mark.parametrize("monitor", ["redis", "redis-broker", "litellm", "oauth2-proxy"])
 def test_each_pod_monitor_scrapes_a_port_the_component_really_has(objects, component_pods, monitor):
     spec = objects[("PodMonitor", monitor)]["spec"]
     selected = [pod for pod in component_pods if _matches(spec["selector"], pod["metadata"]["labels"])]
@@ -199,7 +184,7 @@ def test_monitoring_namespaces_reach_each_metrics_port(objects):
             (rule,) = obj["spec"]["ingress"]
             assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-user-workload-monitoring"}}}]
             ports[obj["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]] = sorted(p["port"] for p in rule["ports"])
-    assert ports == {"redis": [9121], "litellm": [4000], "oauth2-proxy": [44180], "postgres": [9187], "otel-collector": [8888, 8889]}
+    assert ports == {"redis": [9121], "redis-broker": [9121], "litellm": [4000], "oauth2-proxy": [44180], "postgres": [9187], "otel-collector": [8888, 8889]}
 
 
 def test_dashboards_carry_the_dashboard_files(objects):
