@@ -12,7 +12,8 @@ ReadWriteOnce by an option (dify_storage_access_mode) is caught too.
 
 import pytest
 
-from helpers.workloads import SCENARIOS
+from helpers.playbook import run_tasks
+from helpers.workloads import BASE, SCENARIOS, layered_vars
 
 ONCE = {"ReadWriteOnce", "ReadWriteOncePod"}
 
@@ -90,3 +91,14 @@ def test_the_check_catches_what_it_looks_for():
         "beat runs a scheduler with 2 replicas",
     ]
     assert rollout_problems([daemon]) == ["daemon mounts PVC data, which no template renders: its access mode is unknown"]
+
+
+def test_the_preflight_refuses_a_second_plugin_daemon():
+    """Recreate alone cannot help two replicas on two nodes share a ReadWriteOnce PVC."""
+    tasks = [{"name": name, "ansible.builtin.debug": {"msg": "{{ __dify_input_errors }}"},
+              "vars": dict(layered_vars(), **BASE, dify_replicas=replicas)}
+             for name, replicas in (("two", {"plugin_daemon": 2}), ("one", {"worker": 5}))]
+    play = run_tasks(tasks)
+    assert [error for error in play.result("two")["msg"] if "plugin_daemon" in error] == [
+        "dify_replicas.plugin_daemon must be 1: its data is on a ReadWriteOnce PVC, which a second pod on another node could not attach."]
+    assert play.result("one")["msg"] == []
