@@ -78,7 +78,7 @@ def start(container, workdir, port):
     if os.geteuid() == 0:
         workdir.chmod(0o770)
         os.chown(workdir, int(ARBITRARY_UID), 0)
-        argv = ["setpriv", "--reuid", ARBITRARY_UID, "--regid", "0", "--clear-groups", "--"] + argv
+        argv = ["setpriv", "--reuid", ARBITRARY_UID, "--regid", "0", "--clear-groups", "--", *argv]
     binary("redis-server")
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return process
