@@ -131,3 +131,12 @@ def test_the_checks_catch_what_they_look_for():
     other = dict(bare, metadata={"name": "y", "namespace": "ai"})
     assert "the PodDisruptionBudget of x also selects the pods of y" in budget_problems([bare, other, wide])
     assert not spreads_over_nodes(bare["spec"]["template"]["spec"], {"app.kubernetes.io/name": "x"})
+
+
+def test_a_replicated_collector_asks_its_operator_for_a_budget_and_spreading(workloads):
+    """The OpenTelemetry operator makes the collector's Deployment and PodDisruptionBudget from the custom resource."""
+    spec = next(obj for obj in workloads["large"] if obj["kind"] == "OpenTelemetryCollector")["spec"]
+    assert spec["replicas"] == 2 and spec["podDisruptionBudget"] == {"maxUnavailable": 1}
+    assert spec["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
+    single = next(obj for obj in workloads["medium"] if obj["kind"] == "OpenTelemetryCollector")["spec"]
+    assert "podDisruptionBudget" not in single
