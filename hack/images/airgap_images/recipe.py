@@ -32,6 +32,10 @@ LABEL_RECIPE_HASH = "airgap.dify-platform/recipe-hash"
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 REQUIRED = ("kind", "suite", "packages", "config", "differences")
+# Recipe keys that change no byte of the image: the smoke check, the docs text, the build order.
+NOT_HASHED = ("smoke", "differences", "order")
+# The modules whose code shapes an image's bytes (not the smoke check, the docs table or the push).
+SHAPING_MODULES = ("builder.py", "inputs.py", "oci.py", "recipe.py", "rootfs.py")
 
 
 class RecipeError(ValueError):
@@ -117,18 +121,26 @@ class Recipe:
         return value
 
     def files(self):
-        """Every file of the recipe directory, relative, sorted (what the hash covers)."""
-        return sorted(p.relative_to(self.dir).as_posix() for p in self.dir.rglob("*")
-                      if p.is_file() and "__pycache__" not in p.parts)
+        """The recipe's files that shape the image, relative, sorted (what the hash covers).
+
+        Not ``recipe.yml`` itself (its image-shaping keys are hashed, see
+        ``content_hash``) nor ``smoke/``: the checks and the docs text change no byte
+        of the image, so editing them rebuilds nothing.
+        """
+        return sorted(rel for rel in (p.relative_to(self.dir).as_posix() for p in self.dir.rglob("*")
+                                      if p.is_file() and "__pycache__" not in p.parts)
+                      if rel != "recipe.yml" and not rel.startswith("smoke/"))
 
     def content_hash(self, tool_versions=()):
         digest = hashlib.sha256()
+        shaping = {key: value for key, value in self.data.items() if key not in NOT_HASHED}
+        digest.update(b"recipe.yml\0" + json.dumps(shaping, sort_keys=True).encode())
         for rel in self.files():
             digest.update(("recipe/%s\0" % rel).encode())
             digest.update((self.dir / rel).read_bytes())
-        for path in sorted(HERE.glob("*.py")):
-            digest.update(("lib/%s\0" % path.name).encode())
-            digest.update(path.read_bytes())
+        for module in SHAPING_MODULES:
+            digest.update(("lib/%s\0" % module).encode())
+            digest.update((HERE / module).read_bytes())
         for entry in self.entries:
             digest.update(("manifest/%s\0" % entry).encode())
             digest.update(json.dumps(self.manifest[entry], sort_keys=True).encode())

@@ -136,3 +136,18 @@ def test_stand_in_shims_cover_the_commands_the_roles_run():
 def test_docs_table_is_generated_from_the_recipes():
     docs = (REPO / "docs" / "kind-images.md").read_text()
     assert differences_table(NAMES) in docs, "regenerate it: hack/images/build.py table"
+
+
+def test_smoke_and_docs_text_do_not_change_the_hash(tmp_path):
+    path = _copy(tmp_path, "squid")
+    manifest = recipes.load_manifest()
+    base = Recipe("squid", manifest=manifest, images_dir=tmp_path).content_hash()
+    data = yaml.safe_load(path.read_text())
+    data["differences"]["user"] = "reworded"
+    data["smoke"]["command"] = ["squid", "-v", "-v"]
+    path.write_text(yaml.safe_dump(data))
+    (tmp_path / "squid" / "smoke" / "squid.conf").write_text("# other\n")
+    assert Recipe("squid", manifest=manifest, images_dir=tmp_path).content_hash() == base
+    data["packages"].append("squidclient")
+    path.write_text(yaml.safe_dump(data))
+    assert Recipe("squid", manifest=manifest, images_dir=tmp_path).content_hash() != base
