@@ -67,6 +67,9 @@ options:
   timeout:
     description:
       - Seconds to wait for each HTTP request, connection and answer.
+      - With the defaults (O(timeout=30), O(retries=3), O(retry_backoff=0.5)) a server that accepts
+        connections but never answers holds a request for at most about 124 seconds (4 attempts of 30 s
+        plus 3.5 s of backoff); the error then names the attempts and the time spent.
       - Falls back to E(KEYCLOAK_TIMEOUT).
     type: int
     default: 30
@@ -75,6 +78,7 @@ options:
     description:
       - How many times to retry a request after a connection error or an HTTP 500, 502, 503 or 504,
         with exponential backoff. V(0) sends each request once.
+      - A TLS certificate that fails verification is never retried.
       - A 401 is not counted here; it gets one new token and one resend.
       - Falls back to E(KEYCLOAK_RETRIES).
     type: int

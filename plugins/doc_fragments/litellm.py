@@ -40,6 +40,9 @@ options:
   timeout:
     description:
       - Seconds to wait for each HTTP request, connection and answer.
+      - With the defaults (O(timeout=30), O(retries=3), O(retry_backoff=0.5)) a server that accepts
+        connections but never answers holds a request for at most about 124 seconds (4 attempts of 30 s
+        plus 3.5 s of backoff); the error then names the attempts and the time spent.
       - Falls back to E(LITELLM_TIMEOUT).
     type: int
     default: 30
@@ -47,6 +50,8 @@ options:
     description:
       - How many times to retry a request after a connection error or an HTTP 500, 502, 503 or 504,
         with exponential backoff. V(0) sends each request once.
+      - A TLS certificate that fails verification is never retried, and neither is a create
+        (C(/key/generate), C(/team/new), C(/user/new)); after a failed create the item is looked up.
       - Falls back to E(LITELLM_RETRIES).
     type: int
     default: 3

@@ -18,11 +18,16 @@ description:
     Model lists compare as sets, budgets as numbers.
   - O(metadata) is merged into the key's metadata rather than replacing it (LiteLLM itself replaces
     metadata on update, so the module reads it, merges and writes the result).
-  - Keys created by this collection carry a tag in their metadata, under C(airgap.dify_platform).
-    A key with this alias that the collection did not create is never changed or deleted
-    unless O(adopt=true).
+  - Keys created by this collection carry a tag in their metadata, under C(airgap.dify_platform), naming
+    their owner (this module or M(airgap.dify_platform.litellm_key_sync)) and their O(scope).
+    A key with this alias that this module did not create in the same O(scope) (a key made by hand, by
+    another scope, or by a sync) is never changed or deleted unless O(adopt=true).
   - A no-op costs one request. After a write the key is read back, and the task fails if LiteLLM did
-    not take a declared value.
+    not take a declared value. When the read-back after a create fails, the failure still returns the
+    new raw key in RV(key).
+  - A create is sent once, never retried. When it fails, the alias is looked up; if LiteLLM did create
+    the key but its answer was lost, the raw key is lost with it and the task says so, unless
+    O(recreate_lost_key=true).
   - To manage many keys, users and teams at once, use M(airgap.dify_platform.litellm_key_sync).
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
@@ -85,14 +90,25 @@ options:
     type: dict
   scope:
     description:
-      - Recorded in the key's tag. M(airgap.dify_platform.litellm_key_sync) with C(prune=true) only deletes
-        keys of its own scope.
+      - Recorded in the key's tag. The module changes and deletes only keys it created with the same scope;
+        M(airgap.dify_platform.litellm_key_sync) never takes them, whatever its own scope.
     type: str
     default: default
   adopt:
     description:
-      - Take over a key with this alias that this collection did not create; tag it, then update or delete it.
+      - Take over a key with this alias that this module did not create in this O(scope) (made by hand, by
+        another scope, or by M(airgap.dify_platform.litellm_key_sync)); tag it as this task's, then update or
+        delete it.
       - Without it, such a key makes the task fail and is left untouched.
+    type: bool
+    default: false
+  recreate_lost_key:
+    description:
+      - When a create fails but LiteLLM did create the key (its answer, the only copy of the raw key, was
+        lost on the way), delete that key and create it again once, returning the new raw key.
+      - This also applies on a later run to a key whose tag records such a loss.
+      - Without it the task fails, names the alias and says how to get a usable key; later runs warn.
+        LiteLLM's own C(/key/regenerate) would keep the key's id but needs a LiteLLM Enterprise licence.
     type: bool
     default: false
 notes:
@@ -133,9 +149,16 @@ key:
   description:
     - The raw key, returned only when this task created the key (never in check mode).
     - Shown this once; LiteLLM stores only its hash.
-  returned: when the key was created
+  returned: when the key was created, also when the read-back that follows failed
   type: str
   sample: sk-4sT2Lm3o8yHc0pA7QzLw1Q
+lost_key:
+  description:
+    - The alias of the key when LiteLLM created it although the answer with its raw key was lost. The run where
+      that happens fails; later runs warn. Set O(recreate_lost_key=true) to get a new raw key.
+  returned: when the key's raw key was lost
+  type: str
+  sample: alice-notebook
 existing:
   description: The key before the task (alias, the declarable fields, metadata, expiry); null when it did not exist.
   returned: always
@@ -173,6 +196,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.args 
     key_spec,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.client import LiteLLMClient
+from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.errors import LostKeyError, ReadBackError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.key_service import ensure_key
 
 
@@ -183,6 +207,7 @@ def argument_spec():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         scope=dict(type="str", default="default"),
         adopt=dict(type="bool", default=False),
+        recreate_lost_key=dict(type="bool", default=False),
     )
     return spec
 
@@ -192,6 +217,10 @@ def main():
     try:
         client = LiteLLMClient.from_params(module.params)
         result = ensure_key(client, module.params, check_mode=module.check_mode)
+    except ReadBackError as exc:
+        module.fail_json(msg=str(exc), changed=True, key=exc.key)
+    except LostKeyError as exc:
+        module.fail_json(msg=str(exc), changed=True, lost_key=exc.alias)
     except PlatformError as exc:
         module.fail_json(msg=str(exc))
     for warning in result.pop("warnings", []):

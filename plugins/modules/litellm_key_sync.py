@@ -18,16 +18,22 @@ description:
   - O(groups) gives each member of a group (for example a Keycloak group, see the example) a user and a key
     with the group's limits.
   - C(metadata) is merged into what LiteLLM holds rather than replacing it.
-  - Keys created by this collection carry a tag in their metadata (C(airgap.dify_platform)). Only tagged keys of
-    the same O(scope) are ever deleted, and only with O(prune=true). Keys someone else made are never changed
-    or deleted; declaring the alias of one makes the task fail before any change, unless O(adopt=true).
+  - Keys created by this collection carry a tag in their metadata (C(airgap.dify_platform)) naming their owner
+    (this module or M(airgap.dify_platform.litellm_key)) and their O(scope). Only keys this module tagged in
+    the same O(scope) are ever changed or deleted, and deleted only with O(prune=true). Keys made by hand, by
+    another scope, or by M(airgap.dify_platform.litellm_key) are never changed or deleted; declaring the alias
+    of one makes the task fail before any change, naming who owns it, unless O(adopt=true).
     Users and teams are never deleted.
+  - Creates are sent once, never retried. When one fails, the item is looked up. A team or user that exists
+    was created; a key that exists was created but its raw key was lost with the answer, and the task fails
+    saying so (RV(lost_keys)), unless O(recreate_lost_keys=true).
   - The current state is read with paginated lists (100 per page), not one read per item. The keys come with their
     users embedded, the declared users that own no key are asked for by id, and the teams are listed when some
     are declared. A run that changes nothing costs about one request per hundred keys.
   - Writes go in order (teams, users, keys, then deletions). If one fails after its retries, the task fails with
     a message that lists what was done and what was not; nothing after the failed write was attempted, and
-    deletions had not started unless the failure was in one. Running the task again finishes the job.
+    deletions had not started unless the failure was in one. The failed task reports C(changed=true) when
+    anything was written. Running the task again finishes the job.
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
 extends_documentation_fragment:
@@ -225,8 +231,18 @@ options:
     default: default
   adopt:
     description:
-      - Take over declared keys whose alias belongs to a key this collection did not create; tag them and manage
-        them from then on. Without it such a key makes the task fail before any change.
+      - Take over declared keys whose alias belongs to a key this module did not create in this O(scope) (made by
+        hand, by another scope, or by M(airgap.dify_platform.litellm_key)); tag them and manage them from then
+        on. Without it such a key makes the task fail before any change.
+    type: bool
+    default: false
+  recreate_lost_keys:
+    description:
+      - When a key create fails but LiteLLM did create the key (its answer, the only copy of the raw key, was
+        lost on the way), delete that key and create it again once, returning the new raw key in RV(created_keys).
+        This also applies on a later run to a key whose tag records such a loss.
+      - Without it the task fails, names the alias in RV(lost_keys) and says how to get a usable key; later runs
+        warn about the key and name it in RV(lost_keys).
     type: bool
     default: false
 notes:
@@ -283,6 +299,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+lost_keys:
+  description:
+    - Aliases of declared keys that LiteLLM created although the answer with their raw key was lost. The run
+      where that happens fails; later runs warn. Set O(recreate_lost_keys=true) to get new raw keys for them.
+  returned: always
+  type: list
+  elements: str
+  sample: [alice-notebook]
 created_keys:
   description:
     - Raw keys of the keys this run created, by alias. Shown this once; LiteLLM stores only their hash.
@@ -363,6 +387,7 @@ def argument_spec():
         prune=dict(type="bool", default=False),
         scope=dict(type="str", default="default"),
         adopt=dict(type="bool", default=False),
+        recreate_lost_keys=dict(type="bool", default=False),
     )
     return spec
 
@@ -371,15 +396,17 @@ def run(module, client):
     params = module.params
     desired = build_desired(params["teams"], params["users"], params["keys"], params["groups"])
     teams, users, keys = read_current(client, desired)
-    plan = plan_sync(desired, teams, users, keys, params["scope"], prune=params["prune"], adopt=params["adopt"])
+    plan = plan_sync(desired, teams, users, keys, params["scope"], prune=params["prune"], adopt=params["adopt"],
+                     recreate_lost=params["recreate_lost_keys"])
     created_keys = {}
     if plan.changed and not module.check_mode:
-        created_keys = apply_plan(plan, client)
+        created_keys = apply_plan(plan, client, recreate_lost_keys=params["recreate_lost_keys"])
     result = dict(
         changed=plan.changed,
         created_keys=created_keys,
         summary=plan.summary(),
         actions=[action.as_dict() for action in plan.actions],
+        lost_keys=plan.lost_keys,
         api_requests=client.request_count,
     )
     if module._diff and plan.changed:
@@ -394,8 +421,9 @@ def main():
         client = LiteLLMClient.from_params(module.params)
         result, warnings = run(module, client)
     except SyncError as exc:
-        module.fail_json(msg=str(exc), done=exc.done, failed_action=exc.failed, remaining=exc.remaining,
-                         created_keys=exc.created_keys, api_requests=client.request_count)
+        module.fail_json(msg=str(exc), changed=exc.changed, done=exc.done, failed_action=exc.failed,
+                         remaining=exc.remaining, created_keys=exc.created_keys, lost_keys=exc.lost_keys,
+                         api_requests=client.request_count)
     except PlatformError as exc:
         module.fail_json(msg=str(exc), api_requests=client.request_count if client else 0)
     for warning in warnings:

@@ -20,13 +20,20 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     AuthenticationError,
     ValidationError,
 )
-from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import client_from_params, require_http_url
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import (
+    RetryPolicy,
+    client_from_params,
+    require_http_url,
+)
 
 USER_AGENT = "airgap.dify_platform-litellm"
 PAGE_SIZE = 100  # the largest page LiteLLM accepts (101 is answered 422)
 MAX_PAGES = 10000
 DELETE_BATCH = 100
 USER_ID_BATCH = 50  # ids per /user/list?user_ids= request, to keep the URL short
+# A create is sent once: a retry after a lost answer would fail on the existing alias and lose the
+# raw key for good. create.py looks the item up after a failed create instead.
+ONCE = RetryPolicy(attempts=1)
 
 
 class MasterKeyAuth:
@@ -75,9 +82,9 @@ class LiteLLMClient:
     def request_count(self):
         return self.http.request_count
 
-    def _call(self, method, path, query=None, body=None, expect=None):
+    def _call(self, method, path, query=None, body=None, expect=None, retry=None):
         try:
-            return self.http.request(method, path, query=query, body=body, expect=expect)
+            return self.http.request(method, path, query=query, body=body, expect=expect, retry=retry)
         except AuthenticationError as exc:
             raise AuthenticationError(
                 exc.status, exc.url,
@@ -85,8 +92,8 @@ class LiteLLMClient:
                 "it must be the proxy's master key or an admin key."
                 % (exc.status, method, path, error_detail(exc.body)[:200])) from exc
 
-    def _json(self, method, path, query=None, body=None, expect=None):
-        return self._call(method, path, query=query, body=body, expect=expect).json()
+    def _json(self, method, path, query=None, body=None, expect=None, retry=None):
+        return self._call(method, path, query=query, body=body, expect=expect, retry=retry).json()
 
     def _pages(self, path, items_key, size_param, query):
         """Every item of a paginated list, page by page."""
@@ -127,8 +134,8 @@ class LiteLLMClient:
         return None
 
     def generate_key(self, body):
-        """Create a key; the answer's ``key`` is the raw key, shown this once."""
-        return self._json("POST", "/key/generate", body=body)
+        """Create a key, sent once; the answer's ``key`` is the raw key, shown this once."""
+        return self._json("POST", "/key/generate", body=body, retry=ONCE)
 
     def update_key(self, body):
         return self._json("POST", "/key/update", body=body)
@@ -163,7 +170,7 @@ class LiteLLMClient:
         return list(found.values())
 
     def new_user(self, body):
-        return self._json("POST", "/user/new", body=body)
+        return self._json("POST", "/user/new", body=body, retry=ONCE)
 
     def update_user(self, body):
         return self._json("POST", "/user/update", body=body)
@@ -172,7 +179,15 @@ class LiteLLMClient:
         return self._pages("/v2/team/list", "teams", "page_size", {"sort_by": "team_id", "sort_order": "asc"})
 
     def new_team(self, body):
-        return self._json("POST", "/team/new", body=body)
+        return self._json("POST", "/team/new", body=body, retry=ONCE)
+
+    def find_team(self, team_id):
+        """The team with this id, or None (``/team/info`` answers 404 for an unknown team)."""
+        response = self._call("GET", "/team/info", query={"team_id": team_id}, expect=(404,))
+        if response.status == 404:
+            return None
+        data = response.json() or {}
+        return data.get("team_info") or data
 
     def update_team(self, body):
         return self._json("POST", "/team/update", body=body)

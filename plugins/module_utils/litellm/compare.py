@@ -10,8 +10,12 @@ replaces the whole metadata object on update: the declared keys are laid over
 the current ones (a declared ``null`` removes a key) and the result is written.
 
 Keys this collection manages carry a tag in their metadata under ``TAG``:
-``{"scope": ..., "duration": ..., "group": ...}``. Only tagged keys are ever
-deleted. The tag also remembers the declared ``duration``: LiteLLM stores only
+``{"scope": ..., "owner": ..., "duration": ..., "group": ...}``. A key belongs to
+one owner (the module that made it, ``litellm_key`` or ``litellm_key_sync``) and
+one scope; any other module or scope treats it as a conflict and leaves it
+alone unless told to adopt it. A tag without ``owner`` was written before the
+owner was recorded and belongs to its scope in either module. Only keys of the
+same owner and scope are ever deleted. The tag also remembers the declared ``duration``: LiteLLM stores only
 the resulting expiry date, so a key's duration is applied when the key is
 created and again only when the declared duration changes.
 """
@@ -24,6 +28,11 @@ import copy
 import hashlib
 
 TAG = "airgap.dify_platform"
+SYNC_OWNER = "litellm_key_sync"
+KEY_OWNER = "litellm_key"
+# Set in the tag of a key that LiteLLM created although the answer with its raw key was lost (create.py),
+# so that a later run can still name it and, when asked, create it again.
+RAW_KEY_LOST = "raw_key_lost"
 
 LIMIT_FIELDS = ("models", "max_budget", "budget_duration", "tpm_limit", "rpm_limit")
 KEY_FIELDS = ("user_id", "team_id", "max_parallel_requests", *LIMIT_FIELDS)
@@ -92,13 +101,34 @@ def is_managed(obj):
     return tag_of(obj) is not None
 
 
-def wanted_tag(current_tag, scope, duration=None, group=None):
+def owned_by(tag, scope, owner):
+    """Whether a key with ``tag`` belongs to ``owner`` (a module name) in ``scope``."""
+    return isinstance(tag, dict) and tag.get("scope") == scope and tag.get("owner") in (None, owner)
+
+
+def raw_key_lost(obj):
+    """Whether the key's tag records that its raw key was lost at creation."""
+    return bool((tag_of(obj) or {}).get(RAW_KEY_LOST))
+
+
+def describe_owner(tag):
+    """Who a key belongs to, for messages."""
+    if not isinstance(tag, dict):
+        return "not created by this collection"
+    return "owned by %s in scope %r" % (tag.get("owner") or "a module of this collection", tag.get("scope"))
+
+
+def wanted_tag(current_tag, scope, duration=None, group=None, owner=None):
     """The tag a declared key should carry.
 
-    ``scope`` always; ``group`` when the key comes from a group; ``duration`` when declared,
-    else the duration last applied stays remembered (leaving it out never changes the expiry).
+    ``scope`` always; ``owner`` when the key is created or adopted (a key already owned keeps
+    its tag as it is, so that older tags without an owner are not rewritten); ``group`` when
+    the key comes from a group; ``duration`` when declared, else the duration last applied
+    stays remembered (leaving it out never changes the expiry).
     """
     tag = dict(current_tag or {})
+    if owner is not None and not owned_by(current_tag, scope, owner):
+        tag["owner"] = owner
     tag["scope"] = scope
     if duration is not None:
         tag["duration"] = duration
@@ -136,17 +166,18 @@ def entity_view(obj, id_field, fields):
     return view
 
 
-def compare_key(declared, current, scope, group=None, adopt=False):
+def compare_key(declared, current, scope, group=None, adopt=False, owner=SYNC_OWNER):
     """What to send to make ``current`` (a key from LiteLLM, or None) match ``declared``.
 
     Returns ``(op, body, changes)`` where op is ``create``, ``update``, ``none`` or
-    ``conflict`` (the alias belongs to a key this collection did not create and
-    ``adopt`` is false). ``changes`` names the fields that differ. For ``update``
-    the body lacks the key's token; the caller adds it.
+    ``conflict`` (the alias belongs to a key that ``owner`` does not own in ``scope``:
+    made by someone else, by another scope, or by the other module; and ``adopt`` is
+    false). ``changes`` names the fields that differ. For ``update`` the body lacks
+    the key's token; the caller adds it.
     """
     duration = declared.get("duration")
     if current is None:
-        tag = wanted_tag(None, scope, duration, group)
+        tag = wanted_tag(None, scope, duration, group, owner)
         body = {"key_alias": declared["key_alias"]}
         for field in KEY_FIELDS:
             if declared.get(field) is not None:
@@ -160,12 +191,12 @@ def compare_key(declared, current, scope, group=None, adopt=False):
         return "create", body, changes
 
     current_tag = tag_of(current)
-    if current_tag is None and not adopt:
+    if not owned_by(current_tag, scope, owner) and not adopt:
         return "conflict", None, []
 
     changes = field_changes(declared, current, KEY_FIELDS)
     body = dict((field, change["after"]) for field, change in changes.items())
-    tag = wanted_tag(current_tag, scope, duration, group)
+    tag = wanted_tag(current_tag, scope, duration, group, owner)
     metadata = merge_metadata(current.get("metadata"), declared.get("metadata"), tag)
     if metadata != (current.get("metadata") or {}):
         body["metadata"] = metadata

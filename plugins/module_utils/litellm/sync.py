@@ -19,23 +19,28 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
-    ApiError,
-    ApiResponseError,
-    ValidationError,
-)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiError, ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.client import DELETE_BATCH
 from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.compare import (
     SECRET_FIELDS,
+    SYNC_OWNER,
     TEAM_FIELDS,
     USER_FIELDS,
     compare_entity,
     compare_key,
+    describe_owner,
     entity_view,
     key_value_differs,
     key_view,
+    owned_by,
+    raw_key_lost,
     tag_of,
     view_after,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.create import (
+    create_key,
+    create_once,
+    recreate_key,
 )
 from ansible_collections.airgap.dify_platform.plugins.module_utils.litellm.errors import SyncError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.redact import masked_diff
@@ -48,7 +53,7 @@ ORDER = {("team", "create"): 0, ("team", "update"): 1, ("user", "create"): 2, ("
 class Action:
     """One write: create, update or delete of a team, user or key."""
 
-    def __init__(self, kind, op, ident, body=None, before=None, after=None, changes=None):
+    def __init__(self, kind, op, ident, body=None, before=None, after=None, changes=None, replace=False):
         self.kind = kind
         self.op = op
         self.ident = ident
@@ -56,6 +61,7 @@ class Action:
         self.before = before
         self.after = after
         self.changes = changes or []
+        self.replace = replace  # a create that deletes the existing key first (its raw key was lost)
 
     @property
     def label(self):
@@ -66,10 +72,11 @@ class Action:
 
 
 class Plan:
-    def __init__(self, actions, unchanged, warnings):
+    def __init__(self, actions, unchanged, warnings, lost_keys=None):
         self.actions = sorted(actions, key=lambda a: ORDER[(a.kind, a.op)])
         self.unchanged = unchanged
         self.warnings = warnings
+        self.lost_keys = lost_keys or []
 
     @property
     def changed(self):
@@ -98,8 +105,13 @@ def _index(items, field):
     return dict((item.get(field), item) for item in items if isinstance(item, dict) and item.get(field))
 
 
-def plan_sync(desired, current_teams, current_users, current_keys, scope, prune=False, adopt=False):
-    """The ordered actions that make LiteLLM match ``desired`` (a ``desired.Desired``)."""
+def plan_sync(desired, current_teams, current_users, current_keys, scope, prune=False, adopt=False,
+              recreate_lost=False):
+    """The ordered actions that make LiteLLM match ``desired`` (a ``desired.Desired``).
+
+    A key of this scope whose raw key was lost at creation is named in ``lost_keys`` with a
+    warning, or, with ``recreate_lost``, deleted and created again.
+    """
     if not scope:
         raise ValidationError("scope must not be empty")
     actions, warnings = [], []
@@ -117,13 +129,24 @@ def plan_sync(desired, current_teams, current_users, current_keys, scope, prune=
             actions.append(Action(kind, op, ident, body, before, view_after(before, body), changes))
 
     keys = _index(current_keys, "key_alias")
-    conflicts = []
+    conflicts, lost = [], []
     for alias, spec in desired.keys.items():
         have = keys.get(alias)
-        op, body, changes = compare_key(spec, have, scope, getattr(spec, "group", None), adopt)
+        group = getattr(spec, "group", None)
+        op, body, changes = compare_key(spec, have, scope, group, adopt, SYNC_OWNER)
         if op == "conflict":
-            conflicts.append(alias)
+            conflicts.append("%s (%s)" % (alias, describe_owner(tag_of(have))))
             continue
+        if have is not None and raw_key_lost(have) and owned_by(tag_of(have), scope, SYNC_OWNER):
+            if recreate_lost:
+                body = compare_key(spec, None, scope, group, adopt, SYNC_OWNER)[1]
+                before = key_view(have)
+                actions.append(Action("key", "create", alias, body, before, view_after(None, body),
+                                      ["recreated (its raw key was lost)"], replace=True))
+                continue
+            lost.append(alias)
+            warnings.append("key %r exists but its raw key was lost when it was created; set "
+                            "recreate_lost_keys: true to delete it and create it again" % alias)
         if key_value_differs(spec, have):
             warnings.append("key %r already exists with another value; LiteLLM keeps its current value "
                             "(the declared key is only used when the key is created)" % alias)
@@ -136,17 +159,17 @@ def plan_sync(desired, current_teams, current_users, current_keys, scope, prune=
         actions.append(Action("key", op, alias, body, before, view_after(before, body), changes))
     if conflicts:
         raise ValidationError(
-            "%d declared key alias(es) belong to keys this collection did not create, which it never changes: %s. "
-            "Rename the declared keys, or set adopt=true to take these keys over."
-            % (len(conflicts), ", ".join(sorted(conflicts)[:20])))
+            "%d declared key alias(es) belong to keys that this task (litellm_key_sync, scope %r) does not own, "
+            "so it changes none of them: %s. Nothing was changed. Rename the declared keys, remove them from the "
+            "other declaration, or set adopt=true to take these keys over."
+            % (len(conflicts), scope, ", ".join(sorted(conflicts)[:20])))
 
     if prune:
         for alias, have in sorted(keys.items()):
-            tag = tag_of(have)
-            if alias in desired.keys or tag is None or tag.get("scope") != scope:
+            if alias in desired.keys or not owned_by(tag_of(have), scope, SYNC_OWNER):
                 continue
             actions.append(Action("key", "delete", alias, before=key_view(have)))
-    return Plan(actions, unchanged, warnings)
+    return Plan(actions, unchanged, warnings, lost)
 
 
 def read_current(client, desired):
@@ -170,32 +193,40 @@ def read_current(client, desired):
     return teams, list(users.values()), keys
 
 
-def _apply_one(client, action):
+def _find_user(client, user_id):
+    found = client.find_users([user_id])
+    return found[0] if found else None
+
+
+def _apply_one(client, action, recreate_lost_keys):
+    """Send one action; creates go once and are looked up after a failure (create.py)."""
     if action.kind == "team":
-        return client.new_team(action.body) if action.op == "create" else client.update_team(action.body)
+        if action.op == "update":
+            return client.update_team(action.body)
+        return create_once(lambda: client.new_team(action.body), lambda: client.find_team(action.ident))
     if action.kind == "user":
         if action.op == "update":
             return client.update_user(action.body)
         body = dict(action.body, auto_create_key=False)
-        try:
-            return client.new_user(body)
-        except ApiResponseError as exc:
-            if exc.status == 409:  # created meanwhile: it exists, which is what was asked
-                return None
-            raise
+        return create_once(lambda: client.new_user(body), lambda: _find_user(client, action.ident))
+    if action.op == "create" and action.replace:
+        return recreate_key(client, action.body)[0]
     if action.op == "create":
-        return client.generate_key(action.body)
+        created, recreated = create_key(client, action.body, recreate_lost_keys, "recreate_lost_keys")
+        if recreated:
+            action.changes = [*action.changes, "recreated (the first raw key was lost)"]
+        return created
     return client.update_key(action.body)
 
 
-def apply_plan(plan, client):
+def apply_plan(plan, client, recreate_lost_keys=False):
     """Run the plan's writes in order; returns ``{alias: raw key}`` of the keys created."""
     done, created_keys = [], {}
     writes = [a for a in plan.actions if a.op != "delete"]
     deletes = [a for a in plan.actions if a.op == "delete"]
     for index, action in enumerate(writes):
         try:
-            result = _apply_one(client, action)
+            result = _apply_one(client, action, recreate_lost_keys)
         except ApiError as exc:
             remaining = [a.label for a in writes[index + 1:]] + [a.label for a in deletes]
             raise SyncError(exc, done, action.label, remaining, created_keys) from exc

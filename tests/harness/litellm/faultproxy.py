@@ -7,7 +7,10 @@ fault with :meth:`FaultProxy.fail`, runs a playbook, and reads
 ``fail("POST", "/key/generate", after=3, status=500)`` lets the first three
 matching requests through and answers every later one with HTTP 500 (without
 forwarding it), so a module's bounded retries cannot get past it; ``times=1``
-fails only one request, which a retry absorbs.
+fails only one request, which a retry absorbs. ``forward=True`` sends the
+request on to LiteLLM first, so the work is done and only the answer is lost:
+replaced by ``status``, or, with ``status=None``, by a connection closed
+without any answer.
 """
 
 import http.client
@@ -31,12 +34,13 @@ class Record:
 
 
 class Fault:
-    def __init__(self, method, path, after, times, status):
+    def __init__(self, method, path, after, times, status, forward=False):
         self.method = method
         self.path = path
         self.after = after
         self.times = times  # None: every later request
-        self.status = status
+        self.status = status  # None: close the connection without an answer
+        self.forward = forward
         self.seen = 0
         self.injected = 0
 
@@ -80,10 +84,11 @@ class FaultProxy:
             self._records = []
             self._faults = []
 
-    def fail(self, method, path, after=0, times=None, status=500):
-        """Answer matching requests with ``status`` once ``after`` of them went through."""
+    def fail(self, method, path, after=0, times=None, status=500, forward=False):
+        """Answer matching requests with ``status`` once ``after`` of them went through
+        (after forwarding them when ``forward``; ``status=None`` drops the connection)."""
         with self._lock:
-            self._faults.append(Fault(method, path, after, times, status))
+            self._faults.append(Fault(method, path, after, times, status, forward))
 
     def requests(self, method=None, path=None):
         with self._lock:
@@ -95,7 +100,7 @@ class FaultProxy:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path) and fault.fire():
-                    return fault.status
+                    return fault
         return None
 
     def _record(self, record):
@@ -114,7 +119,14 @@ class FaultProxy:
             def _relay(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                injected = proxy._decide(self.command, self.path)
+                fault = proxy._decide(self.command, self.path)
+                if fault is not None and fault.forward:
+                    self._forward(body)  # LiteLLM does the work; its answer is thrown away
+                if fault is not None and fault.status is None:
+                    proxy._record(Record(self.command, self.path, 0, True))
+                    self.close_connection = True
+                    return
+                injected = fault.status if fault is not None else None
                 if injected is not None:
                     payload = b'{"error": {"message": "injected by the test fault proxy", "code": "%d"}}' % injected
                     self.send_response(injected)
@@ -124,20 +136,23 @@ class FaultProxy:
                     self.wfile.write(payload)
                     proxy._record(Record(self.command, self.path, injected, True))
                     return
+                status, response_headers, data = self._forward(body)
+                self.send_response(status)
+                for key, value in response_headers:
+                    if key.lower() not in HOP_BY_HOP:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                proxy._record(Record(self.command, self.path, status, False))
+
+            def _forward(self, body):
                 headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP)
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=300)
                 try:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     response = conn.getresponse()
-                    data = response.read()
-                    self.send_response(response.status)
-                    for key, value in response.getheaders():
-                        if key.lower() not in HOP_BY_HOP:
-                            self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    proxy._record(Record(self.command, self.path, response.status, False))
+                    return response.status, response.getheaders(), response.read()
                 finally:
                     conn.close()
 

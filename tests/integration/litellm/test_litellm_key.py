@@ -41,7 +41,7 @@ def test_key_lifecycle(litellm, run, fault, uid):
     assert server["token"] == hashlib.sha256(raw.encode()).hexdigest()
     assert sorted(server["models"]) == ["gpt-test", "gpt-test-mini"]
     assert (server["max_budget"], server["budget_duration"], server["rpm_limit"], server["tpm_limit"]) == (5.0, "30d", 10, 1000)
-    assert server["metadata"] == {"owner": "it", TAG: {"scope": "default"}}
+    assert server["metadata"] == {"owner": "it", TAG: {"scope": "default", "owner": "litellm_key"}}
     assert result["end_state"]["metadata"] == server["metadata"]
 
     # No-op: one request (the lookup by alias), no change, models in another order still equal.
@@ -62,7 +62,7 @@ def test_key_lifecycle(litellm, run, fault, uid):
     assert result["changed"] is True
     server = litellm.key(alias)
     assert server["max_budget"] == 7.5
-    assert server["metadata"] == {"owner": "platform", "ticket": "OPS-1", TAG: {"scope": "default"}}
+    assert server["metadata"] == {"owner": "platform", "ticket": "OPS-1", TAG: {"scope": "default", "owner": "litellm_key"}}
     assert result["diff"]["before"]["max_budget"] == 5.0 and result["diff"]["after"]["max_budget"] == 7.5
 
     # A metadata key set to null is removed.
@@ -111,7 +111,7 @@ def test_keys_made_by_someone_else_are_left_alone(litellm, run, fault, uid):
     result = ok(run([key_task("adopt", key_alias=alias, max_budget=9, adopt=True)]), "adopt")
     assert result["changed"] is True
     server = litellm.key(alias)
-    assert server["max_budget"] == 9.0 and server["metadata"] == {"by": "hand", TAG: {"scope": "default"}}
+    assert server["max_budget"] == 9.0 and server["metadata"] == {"by": "hand", TAG: {"scope": "default", "owner": "litellm_key"}}
     assert ok(run([key_task("managed now", key_alias=alias, max_budget=9)]), "managed now")["changed"] is False
 
 
@@ -119,7 +119,7 @@ def test_duration_is_applied_at_creation_and_when_it_changes(litellm, run, uid):
     alias = "it-duration-" + uid
     ok(run([key_task("create", key_alias=alias, duration="30d")]), "create")
     first = litellm.key(alias)
-    assert first["expires"] is not None and first["metadata"][TAG] == {"scope": "default", "duration": "30d"}
+    assert first["expires"] is not None and first["metadata"][TAG] == {"scope": "default", "owner": "litellm_key", "duration": "30d"}
 
     assert ok(run([key_task("same", key_alias=alias, duration="30d")]), "same")["changed"] is False
     assert ok(run([key_task("undeclared", key_alias=alias)]), "undeclared")["changed"] is False

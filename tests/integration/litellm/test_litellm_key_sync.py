@@ -60,7 +60,7 @@ def test_sync_create_noop_and_check_mode(litellm, run, fault, uid):
     assert key["token"] == hashlib.sha256(created[alice + "-nb"].encode()).hexdigest()
     assert (key["user_id"], key["team_id"], key["models"], key["max_budget"], key["budget_duration"],
             key["rpm_limit"], key["tpm_limit"]) == (alice, team, ["gpt-test"], 10.0, "30d", 60, 6000)
-    assert key["metadata"] == {"cost_center": "4711", TAG: {"scope": "it-" + uid}}
+    assert key["metadata"] == {"cost_center": "4711", TAG: {"scope": "it-" + uid, "owner": "litellm_key_sync"}}
     assert litellm.key(bob + "-nb")["expires"] is not None
     status, info = litellm.api("GET", "/user/info?user_id=" + alice)
     assert status == 200 and info["user_info"]["max_budget"] == 50.0
@@ -87,7 +87,7 @@ def test_sync_updates_drift_and_merges_metadata(litellm, run, fault, uid):
     # Drift made by hand: a budget changed, metadata extended.
     token = litellm.key(alice_key)["token"]
     drift = {"key": token, "max_budget": 999,
-             "metadata": {"cost_center": "4711", "ticket": "OPS-7", TAG: {"scope": "it-" + uid}}}
+             "metadata": {"cost_center": "4711", "ticket": "OPS-7", TAG: {"scope": "it-" + uid, "owner": "litellm_key_sync"}}}
     status = litellm.api("POST", "/key/update", drift)[0]
     assert status == 200
 
@@ -99,7 +99,7 @@ def test_sync_updates_drift_and_merges_metadata(litellm, run, fault, uid):
     assert [r.path.split("?")[0] for r in fault.requests("POST")] == ["/key/update"]
     key = litellm.key(alice_key)
     assert key["max_budget"] == 10.0
-    assert key["metadata"] == {"cost_center": "0815", "ticket": "OPS-7", TAG: {"scope": "it-" + uid}}
+    assert key["metadata"] == {"cost_center": "0815", "ticket": "OPS-7", TAG: {"scope": "it-" + uid, "owner": "litellm_key_sync"}}
     assert result["diff"]["before"]["keys"][alice_key]["max_budget"] == 999.0
     assert result["diff"]["after"]["keys"][alice_key]["max_budget"] == 10
     assert ok(run([sync_task("stable", **options)]), "stable")["changed"] is False
@@ -143,7 +143,7 @@ def test_a_foreign_alias_fails_before_any_write(litellm, run, fault, uid):
 
     result = ok(run([sync_task("adopt", keys=keys, scope="it-" + uid, adopt=True)]), "adopt")
     assert result["summary"]["created"]["keys"] == 1 and result["summary"]["updated"]["keys"] == 1
-    assert litellm.key("it-foreign-" + uid)["metadata"][TAG] == {"scope": "it-" + uid}
+    assert litellm.key("it-foreign-" + uid)["metadata"][TAG] == {"scope": "it-" + uid, "owner": "litellm_key_sync"}
 
 
 def test_groups_give_each_member_a_key_with_the_group_budget(litellm, run, uid):
@@ -154,7 +154,7 @@ def test_groups_give_each_member_a_key_with_the_group_budget(litellm, run, uid):
     assert result["summary"]["created"] == {"teams": 0, "users": 3, "keys": 3}
     key = litellm.key("%s-%s" % (group, members[0]))
     assert (key["user_id"], key["max_budget"], key["models"]) == (members[0], 20.0, ["gpt-test"])
-    assert key["metadata"][TAG] == {"scope": scope, "group": group}
+    assert key["metadata"][TAG] == {"scope": scope, "owner": "litellm_key_sync", "group": group}
 
     # A member leaves the group: its key goes with prune.
     groups[0]["members"] = members[:2]
@@ -173,6 +173,7 @@ def test_a_server_error_mid_sync_reports_progress_and_a_rerun_finishes(litellm, 
     fault.fail("POST", "/key/generate", after=2, status=500)  # every generate after the second fails
     play = run([sync_task("broken", keys=keys, scope=scope, prune=True, retries=1)])
     result = failed(play, "broken")
+    assert result["changed"] is True, "two keys were created before the failure (issue 17, item 5)"
     assert "stopped at 'create key it-f2-%s'" % uid in result["msg"]
     assert "Done (2)" in result["msg"] and "Not done (4" in result["msg"] and "Nothing was deleted" in result["msg"]
     assert result["done"] == ["create key it-f0-%s" % uid, "create key it-f1-%s" % uid]
@@ -181,7 +182,7 @@ def test_a_server_error_mid_sync_reports_progress_and_a_rerun_finishes(litellm, 
                                    "delete key it-stale-%s" % uid]
     assert set(result["created_keys"]) == {"it-f0-" + uid, "it-f1-" + uid}
     injected = [r for r in fault.requests("POST", "/key/generate") if r.injected]
-    assert len(injected) == 2, "the failed create is tried twice (retries=1), then the run stops"
+    assert len(injected) == 1, "a create is sent once, never retried (issue 17, item 6); then the run stops"
     assert litellm.key("it-stale-" + uid) is not None, "nothing may be deleted"
     assert litellm.key("it-f2-" + uid) is None and litellm.key("it-f1-" + uid) is not None
 

@@ -92,7 +92,7 @@ def test_a_new_key_is_created_tagged_with_its_declared_fields_only():
         "max_budget": 5,
         "duration": "90d",
         "key": "sk-chosen",
-        "metadata": {"owner": "ds", TAG: {"scope": "default", "duration": "90d"}},
+        "metadata": {"owner": "ds", TAG: {"scope": "default", "owner": "litellm_key_sync", "duration": "90d"}},
     }
     assert "key" not in changes and "metadata" in changes
 
@@ -127,9 +127,26 @@ def test_a_changed_duration_is_applied_again_and_remembered():
 
 def test_an_undeclared_duration_never_touches_the_expiry():
     assert compare_key(declared(), SERVER_KEY, "default") == ("none", None, [])
-    op, body = compare_key(declared(), dict(SERVER_KEY, metadata={TAG: {"scope": "other"}}), "default")[:2]
+    op, body = compare_key(declared(), dict(SERVER_KEY, metadata={TAG: {"scope": "other"}}), "default",
+                           adopt=True)[:2]
     assert op == "update" and "duration" not in body
-    assert body["metadata"][TAG] == {"scope": "default"}
+    assert body["metadata"][TAG] == {"scope": "default", "owner": "litellm_key_sync"}
+
+
+def test_a_key_of_another_scope_or_module_is_a_conflict_unless_adopted():
+    # Issue 17, item 8: two scopes used to rewrite each other's tag on every run.
+    other_scope = dict(SERVER_KEY, metadata={TAG: {"scope": "team-a", "owner": "litellm_key_sync"}})
+    assert compare_key(declared(), other_scope, "team-b") == ("conflict", None, [])
+    assert compare_key(declared(), other_scope, "team-a")[0] == "none"
+    # litellm_key cannot take a sync's key, nor the sync a litellm_key one, even in the same scope.
+    assert compare_key(declared(), other_scope, "team-a", owner="litellm_key") == ("conflict", None, [])
+    single = dict(SERVER_KEY, metadata={TAG: {"scope": "default", "owner": "litellm_key"}})
+    assert compare_key(declared(), single, "default") == ("conflict", None, [])
+    assert compare_key(declared(), single, "default", owner="litellm_key")[0] == "none"
+    # A tag written before the owner was recorded belongs to its scope in either module, and is not rewritten.
+    assert compare_key(declared(), SERVER_KEY, "default", owner="litellm_key")[0] == "none"
+    op, body = compare_key(declared(), other_scope, "team-b", adopt=True)[:2]
+    assert op == "update" and body["metadata"][TAG] == {"scope": "team-b", "owner": "litellm_key_sync"}
 
 
 def test_an_unmanaged_key_is_a_conflict_unless_adopted():
@@ -137,13 +154,13 @@ def test_an_unmanaged_key_is_a_conflict_unless_adopted():
     assert compare_key(declared(max_budget=20), foreign, "default") == ("conflict", None, [])
     op, body = compare_key(declared(max_budget=10), foreign, "default", adopt=True)[:2]
     assert op == "update"
-    assert body == {"metadata": {"owner": "someone", TAG: {"scope": "default"}}}
+    assert body == {"metadata": {"owner": "someone", TAG: {"scope": "default", "owner": "litellm_key_sync"}}}
 
 
 def test_scope_and_group_are_part_of_the_tag():
-    op, body = compare_key(declared(duration="90d"), SERVER_KEY, "other", group="ds")[:2]
+    op, body = compare_key(declared(duration="90d"), SERVER_KEY, "default", group="ds")[:2]
     assert op == "update"
-    assert body["metadata"][TAG] == {"scope": "other", "duration": "90d", "group": "ds"}
+    assert body["metadata"][TAG] == {"scope": "default", "duration": "90d", "group": "ds"}
 
 
 def test_tag_of_reads_only_a_dict_tag():

@@ -78,9 +78,20 @@ def test_prune_deletes_only_tagged_keys_of_the_same_scope():
     assert plan_sync(desired, [], [], current, "default", prune=False).actions == []
 
 
+def test_a_key_of_another_scope_is_neither_taken_nor_pruned():
+    # Issue 17, item 8: scope b declared a key of scope a, retagged it, and a prune in a deleted it.
+    current = [server_key("shared", scope="a"), server_key("mine", scope="b")]
+    with pytest.raises(ValidationError, match=r"scope 'b'.*shared \(owned by a module of this collection in scope 'a'\)"):
+        plan_sync(build_desired(keys=[key("shared"), key("mine")]), [], [], current, "b", prune=True)
+    plan = plan_sync(build_desired(keys=[key("mine")]), [], [], current, "b", prune=True)
+    assert plan.actions == []
+    single = [server_key("solo", scope="default", metadata={TAG: {"scope": "default", "owner": "litellm_key"}})]
+    assert plan_sync(build_desired(keys=[]), [], [], single, "default", prune=True).actions == []
+
+
 def test_declaring_a_foreign_alias_fails_before_anything_is_planned():
     current = [server_key("foreign", scope=None)]
-    with pytest.raises(ValidationError, match=r"did not create.*foreign"):
+    with pytest.raises(ValidationError, match=r"does not own.*foreign \(not created by this collection\)"):
         plan_sync(build_desired(keys=[key("foreign"), key("new")]), [], [], current, "default")
     plan = plan_sync(build_desired(keys=[key("foreign")]), [], [], current, "default", adopt=True)
     assert [a.label for a in plan.actions] == ["update key foreign"]
