@@ -65,6 +65,18 @@ def test_deployments_with_a_read_write_once_volume_or_a_scheduler_roll_out_by_re
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_deployment_owns_its_whole_strategy(workloads, scenario):
+    """A server-side apply cannot drop a rollingUpdate the API server defaulted: applying Recreate over it
+    is refused (spec.strategy.rollingUpdate: Forbidden; measured on kube-apiserver v1.36.3). A rolling
+    Deployment therefore states its rollingUpdate, which the apply then owns and can drop, so an option
+    that later makes it Recreate (dify_storage_access_mode) applies."""
+    loose = [obj["metadata"]["name"] for obj in workloads[scenario] if obj["kind"] == "Deployment"
+             and not ((obj["spec"].get("strategy") or {}).get("type") == "Recreate"
+                      or (obj["spec"].get("strategy") or {}).get("rollingUpdate"))]
+    assert not loose, "no explicit strategy: " + ", ".join(loose)
+
+
 def test_the_rwo_option_really_makes_api_and_worker_recreate(workloads):
     """The small scenario keeps Dify's files on a ReadWriteOnce PVC; the others do not."""
     strategies = dict((obj["metadata"]["name"], obj["spec"]["strategy"]["type"])
