@@ -14,6 +14,7 @@ import re
 import pytest
 
 from helpers.paths import REPO
+from helpers.playbook import run_tasks
 from helpers.role_render import render_role_objects
 
 DIGEST = "@sha256:" + "a" * 64
@@ -133,3 +134,24 @@ def test_the_route_has_one_home():
     homes = sorted(str(path.relative_to(REPO)) for path in REPO.glob("roles/*/templates/**/*.j2")
                    if "kind: Route" in path.read_text())
     assert homes == ["roles/dify_platform/templates/platform/route.j2"]
+
+
+def input_errors(role, **values):
+    """The role's own input rules (__<role>_input_errors, which dify_platform checks before any wave)."""
+    platform, directory = REPO / "roles" / "dify_platform", REPO / "roles" / role
+    tasks = [{"name": "load %s" % path, "ansible.builtin.include_vars": {"file": str(path)}}
+             for path in (platform / "defaults" / "main.yml", platform / "vars" / "main.yml",
+                          directory / "defaults" / "main.yml", directory / "vars" / "main.yml")]
+    tasks += [{"name": "inputs", "ansible.builtin.set_fact": dict(BASE, dify_pip_index_url="https://pypi.example.test/simple", **values)},
+              {"name": "rules", "ansible.builtin.debug": {"msg": "{{ __%s_input_errors }}" % role}}]
+    result = run_tasks(tasks).result("rules")
+    assert not result.get("failed"), result.get("msg")
+    return result["msg"]
+
+
+@pytest.mark.parametrize("role", sorted(ROUTED))
+def test_a_timeout_the_router_would_ignore_is_refused(role):
+    variable = ROUTED[role][1]
+    assert input_errors(role) == []
+    [error] = input_errors(role, **{variable: "1 hour"})
+    assert error.startswith(variable + " must be a router timeout") and "1 hour" in error
