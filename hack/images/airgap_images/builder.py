@@ -109,12 +109,13 @@ class Builder:
         tar.unlink()
         refs, images = {}, {}
         for entry in recipe.entries:
-            config = recipe.image_config(entry, built_version, recipe_hash)
+            entry_built = built_version if built.startswith("deb:") else recipe.expand(built, entry)
+            config = recipe.image_config(entry, entry_built, recipe_hash)
             digest, size = oci.add_image(layout, layer, config, SOURCE_DATE_EPOCH,
                                          "hack/images/%s recipe %s" % (name, recipe_hash[:16]))
             refs[entry] = (digest, size)
             images[entry] = {"digest": digest, "local": self.local_ref(entry, recipe_hash),
-                             "upstream_version": recipe.version(entry)}
+                             "upstream_version": recipe.version(entry), "built_version": entry_built}
         oci.write_index(layout, refs)
         seconds["oci"] = round(time.monotonic() - start, 1)
         layer_size = layer[1]

@@ -69,7 +69,8 @@ def push_all(builder, standin, registry, names, log=print):
                     raise RuntimeError("%s: pushed %s, built %s" % (entry, pushed, image["digest"]))
                 log("%-20s pushed %s/%s@%s" % (entry, standin.registry_host, path, image["digest"]))
             entries[entry].update({
-                "digest": image["digest"], "kind": stamp["kind"], "built_version": stamp["built_version"],
+                "digest": image["digest"], "kind": stamp["kind"],
+                "built_version": image.get("built_version", stamp["built_version"]),
                 "recipe": name, "reference": "%s/%s@%s" % (standin.registry_host, path, image["digest"])})
     out = standin.dir
     (out / "images.json").write_text(json.dumps({

@@ -5,6 +5,9 @@
 * The .deb files are kept in ``<cache>/images/debs`` and synced in and out, so
   a second image (or a rebuild) downloads nothing it already has.
 * ``SOURCE_DATE_EPOCH`` fixes file times, so the same packages give the same tar.
+* ``essential_hooks`` run between the essential packages and the recipe's
+  (OpenJDK's postinst links its man page with update-alternatives, into
+  /usr/share/man/man1, which the excludes leave out).
 * Every path of ``writable`` is created group 0 and group-writable: an
   arbitrary UID with GID 0 (restricted-v2) can write there.
 * The recipe's ``customize.sh`` runs last, with the root directory as ``$1``,
@@ -46,6 +49,9 @@ def command(recipe, out_tar, debs_dir, inputs_dir):
             "--setup-hook=mkdir -p %s \"$1\"/var/cache/apt/archives/" % debs,
             "--setup-hook=sync-in %s /var/cache/apt/archives/" % debs]
     argv += ["--dpkgopt=path-exclude=%s" % path for path in EXCLUDES]
+    # Run after the essential packages, before the recipe's: e.g. a directory a
+    # maintainer script needs although its contents are excluded.
+    argv += ["--essential-hook=%s" % hook for hook in recipe.data.get("essential_hooks") or []]
     argv += ["--customize-hook=sync-out /var/cache/apt/archives %s" % debs,
              "--customize-hook=rm -f \"$1\"/var/cache/apt/archives/*.deb",
              "--customize-hook=mkdir -p \"$1\"%s && dpkg-query --admindir=\"$1\"/var/lib/dpkg -W > \"$1\"%s"

@@ -23,6 +23,7 @@ Python standard library only.
 
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -127,6 +128,8 @@ class Server(ThreadingHTTPServer):
 
 
 def main(argv):
+    # As PID 1, Python ignores SIGTERM unless it handles it: stop at once, as the kubelet asks.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     name = component()
     mode = os.environ.get("MODE", "")
     print("STAND-IN: this container is a stand-in for %s, not the component itself (argv %s, MODE=%s); "

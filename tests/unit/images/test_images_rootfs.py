@@ -15,6 +15,7 @@ def test_command_for_a_recipe_with_writable_paths_and_a_customize_script(tmp_pat
     assert argv[-4:-3] == [str(tmp_path / "out.tar")]
     assert argv[-3] == "deb http://deb.debian.org/debian trixie main"
     assert any("trixie-security" in arg for arg in argv[-3:])
+    assert '--essential-hook=mkdir -p "$1"/usr/share/man/man1' in argv
 
 
 def test_no_writable_hook_without_writable_paths():

@@ -88,3 +88,12 @@ def test_unknown_component_fails():
     out = subprocess.run([sys.executable, str(SERVER)], env={"STANDIN_COMPONENT": "nope"}, capture_output=True,
                          text=True, timeout=30, check=False)
     assert out.returncode != 0 and "STANDIN_COMPONENT must be one of" in out.stderr
+
+
+def test_sigterm_stops_it_at_once(stop):
+    port = _free_port()
+    proc = _start({"STANDIN_COMPONENT": "dify-sandbox", "SANDBOX_PORT": str(port)})
+    stop(proc)
+    _get(port, "/health")
+    proc.terminate()
+    assert proc.wait(timeout=5) == 0
