@@ -17,8 +17,8 @@ PASSWORD_RE = re.compile(r"^(?=.*[a-zA-Z])(?=.*\d).{8,}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 30
 MAX_INIT_PASSWORD = 30
-NEEDS_INIT_PASSWORD = ("this Dify sets INIT_PASSWORD, so its first setup needs it: set init_password "
-                       "(the value of the INIT_PASSWORD environment variable of the Dify API)")
+NEEDS_INIT_STEP = ("this Dify sets INIT_PASSWORD, so its first setup needs it: set init_password "
+                   "(the value of the INIT_PASSWORD environment variable of the Dify API)")
 
 
 def validate_setup_input(email, name, password, init_password=None):
@@ -51,7 +51,7 @@ class SetupService:
         # (controllers/console/init_validate.py get_init_validate_status).
         init_done = self.client.init_status().get("status") == "finished"
         if not init_done and not init_password:
-            raise SetupError(NEEDS_INIT_PASSWORD)
+            raise SetupError(NEEDS_INIT_STEP)
         if check_mode:
             return result
 
@@ -67,7 +67,7 @@ class SetupService:
             result["changed"] = False
         elif code == 401:
             # POST /setup needs no login: its only 401 is "init password not validated in this session".
-            raise SetupError(NEEDS_INIT_PASSWORD if not init_password else
+            raise SetupError(NEEDS_INIT_STEP if not init_password else
                              "Dify answered HTTP 401 to the setup although it accepted init_password: "
                              "the session cookie that proves it was lost (a proxy that drops cookies, or "
                              "several Dify API replicas without a shared session store)")
