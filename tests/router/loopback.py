@@ -35,10 +35,14 @@ def nginx_binary():
 class LoopbackRouter:
     """nginx serving ``routes`` on two free loopback ports, with certificates from ``ca``."""
 
-    def __init__(self, workdir, ca, routes, services, service_ca_file=None):
+    def __init__(self, workdir, ca, routes, services, service_ca_file=None, address="127.0.0.1",
+                 https_port=None, http_port=None, upstreams=None):
+        """``upstreams`` maps (namespace, Service name) to the loopback host of its backend (127.0.0.1 if absent)."""
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.https_port, self.http_port = free_port(), free_port()
+        self.address = address
+        self.https_port, self.http_port = https_port or free_port(), http_port or free_port()
+        upstreams = upstreams or {}
         hosts = sorted({route["spec"]["host"] for route in routes})
         for name in ["default", *hosts]:
             cert, key = ca.server_cert(name, hosts=(name if name != "default" else "router.invalid",))
@@ -46,7 +50,8 @@ class LoopbackRouter:
             shutil.copy(key, self.dir / ("%s.key" % name))
         conf, files = render(routes, services, resolver="127.0.0.1", cert_dir=str(self.dir), config_dir=str(self.dir),
                              service_ca_file=service_ca_file, https_port=self.https_port, http_port=self.http_port,
-                             address=lambda namespace, name: "127.0.0.1", state_dir=str(self.dir))
+                             address=lambda namespace, name: upstreams.get((namespace, name), "127.0.0.1"),
+                             state_dir=str(self.dir), listen_address=address)
         for name, content in files.items():
             (self.dir / name).write_text(content)
         self.conf = self.dir / "nginx.conf"
@@ -64,11 +69,11 @@ class LoopbackRouter:
         if not ok:
             raise RuntimeError("nginx refused the generated configuration:\n%s" % output)
         self.process = subprocess.Popen([nginx_binary(), "-c", str(self.conf), "-e", "stderr", "-g", "daemon off;"],
-                                        stdout=subprocess.DEVNULL, stderr=open(self.dir / "error.log", "wb"))
+                                        stdout=open(self.dir / "access.log", "wb"), stderr=open(self.dir / "error.log", "wb"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.https_port), timeout=0.2).close()
+                socket.create_connection((self.address, self.https_port), timeout=0.2).close()
                 return self
             except OSError:
                 time.sleep(0.05)
@@ -86,9 +91,9 @@ class LoopbackRouter:
         """(status, headers, body) of GET ``path`` on ``host``, resolved to this router like a host-resolver rule."""
         if tls:
             context = ssl.create_default_context(cafile=cafile)
-            conn = _SNIConnection(host, self.https_port, context=context, timeout=timeout)
+            conn = _SNIConnection(host, self.address, self.https_port, context=context, timeout=timeout)
         else:
-            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+            conn = http.client.HTTPConnection(self.address, self.http_port, timeout=timeout)
         try:
             conn.request("GET", path, headers={"Host": host})
             response = conn.getresponse()
@@ -98,12 +103,12 @@ class LoopbackRouter:
 
 
 class _SNIConnection(http.client.HTTPSConnection):
-    """HTTPS to 127.0.0.1 with the SNI and certificate check of ``host``."""
+    """HTTPS to ``address`` with the SNI and certificate check of ``host``."""
 
-    def __init__(self, host, port, context, timeout):
-        super().__init__("127.0.0.1", port, context=context, timeout=timeout)
+    def __init__(self, host, address, port, context, timeout):
+        super().__init__(address, port, context=context, timeout=timeout)
         self._sni = host
 
     def connect(self):
-        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        sock = socket.create_connection((self.host, self.port), self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)

@@ -180,7 +180,7 @@ def _location(backend, config_dir):
 
 
 def render(routes, services, *, resolver, cert_dir, config_dir, service_ca_file=None,
-           https_port=8443, http_port=8080, address=cluster_dns, state_dir="/tmp"):
+           https_port=8443, http_port=8080, address=cluster_dns, state_dir="/tmp", listen_address=None):
     """(nginx.conf text, {file name: content}) serving ``routes``.
 
     ``services`` maps (namespace, name) to the Service objects. A host without
@@ -188,7 +188,9 @@ def render(routes, services, *, resolver, cert_dir, config_dir, service_ca_file=
     ``.key``, which the harness signs with the test CA. ``address(namespace,
     name)`` names a Service's host (cluster DNS unless a test says otherwise).
     ``state_dir`` holds the pid and nginx's buffers (an emptyDir in a pod).
+    ``listen_address`` binds one address instead of all.
     """
+    bind = "%s:" % listen_address if listen_address else ""
     servers, files = plan(routes, services, service_ca_file, address)
     out = [
         "# Generated from Route objects by tests/router/nginx_routes.py: a TEST router, not OpenShift's.",
@@ -211,8 +213,8 @@ def render(routes, services, *, resolver, cert_dir, config_dir, service_ca_file=
         "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
         "  map $scheme $forwarded_port { https 443; default 80; }",
         "  server {",
-        "    listen %d default_server;" % http_port,
-        "    listen %d ssl default_server;" % https_port,
+        "    listen %s%d default_server;" % (bind, http_port),
+        "    listen %s%d ssl default_server;" % (bind, https_port),
         "    ssl_certificate %s/default.crt;" % cert_dir,
         "    ssl_certificate_key %s/default.key;" % cert_dir,
         "    return 503;",
@@ -223,13 +225,13 @@ def render(routes, services, *, resolver, cert_dir, config_dir, service_ca_file=
         backends = sorted(server.backends, key=lambda b: b.path)
         if server.tls:
             cert = ("%s/%s" % (config_dir, server.certificate)) if server.certificate else "%s/%s" % (cert_dir, host)
-            out += ["  server {", "    listen %d ssl;" % https_port, "    server_name %s;" % host,
+            out += ["  server {", "    listen %s%d ssl;" % (bind, https_port), "    server_name %s;" % host,
                     "    ssl_certificate %s.crt;" % cert, "    ssl_certificate_key %s.key;" % cert]
             for backend in backends:
                 out += _location(backend, config_dir)
             out.append("  }")
         if not server.tls or server.insecure != "None":
-            out += ["  server {", "    listen %d;" % http_port, "    server_name %s;" % host]
+            out += ["  server {", "    listen %s%d;" % (bind, http_port), "    server_name %s;" % host]
             if server.tls and server.insecure == "Redirect":
                 out.append("    return 302 https://$host$request_uri;")
             else:

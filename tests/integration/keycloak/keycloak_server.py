@@ -136,8 +136,9 @@ def free_port():
 class KeycloakServer:
     """One Keycloak in dev mode with an in-memory database."""
 
-    def __init__(self, url=None, username="admin", password=None):
+    def __init__(self, url=None, username="admin", password=None, extra_args=()):
         self.url = url
+        self.extra_args = list(extra_args)
         self.username = username
         self.password = password
         self.java_home = None
@@ -174,7 +175,7 @@ class KeycloakServer:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [str(home / "bin" / "kc.sh"), "start-dev", "--http-host=127.0.0.1",
                  "--http-port=%d" % port, "--http-management-port=%d" % management_port,
-                 "--db=dev-mem"],
+                 "--db=dev-mem", *self.extra_args],
                 cwd=str(home), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready()
         self.started_in = time.monotonic() - started
