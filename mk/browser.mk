@@ -1,0 +1,10 @@
+# The SSO path in a real browser (issue 16): Chromium from Debian, driven by Playwright
+# (requirements.txt; no browser download), through real Keycloak and OAuth2-Proxy and the
+# test router (tests/router). Screenshots and logs land in tests/output/browser/.
+# Included by the top-level Makefile (include mk/*.mk); uses its VENV/BIN/REPO.
+
+.PHONY: browser
+browser: venv ## The SSO path in real Chromium: sign in, identity, sign out, refused group, expired session, CA trust
+	hack/ensure-packages.sh chromium=chromium certutil=libnss3-tools nginx=nginx-light unshare=util-linux
+	hack/tools/oauth2-proxy.sh >/dev/null
+	hack/pytest.sh tests/browser
