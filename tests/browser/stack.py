@@ -182,11 +182,11 @@ class SSOStack:
         mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "ca-bundle")
         bundle = self.dir / "ca-bundle.crt"
         bundle.write_text(self.ca_bundle_pem())
-        secret_values = {
-            "issuer-url": "https://keycloak.%s/realms/%s" % (DOMAIN, REALM),
-            "client-id": client["client_id"], "client-secret": client["secret"],
-            "cookie-secret": secrets.token_urlsafe(24)[:32],
-        }
+        # The Secret the keycloak role writes for this client (client-secrets.yml.j2), from the module's result.
+        oidc = render_role_objects("keycloak", ["client-secrets.yml.j2"], _platform_vars(
+            keycloak_mode="external", __keycloak_realm_clients={"clients": [client]}))
+        secret_values = dict(oidc[("Secret", "dify-platform-oidc-" + client["client_id"])]["stringData"],
+                             **{"cookie-secret": secrets.token_urlsafe(24)[:32]})
         container_env = {}
         for item in container["env"]:
             ref = (item.get("valueFrom") or {}).get("secretKeyRef")
