@@ -69,7 +69,8 @@ def test_secrets_are_referenced_never_rendered(edge):
     env = env_of(edge[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0])
     assert env["LITELLM_MASTER_KEY_VALUE"]["valueFrom"] == {"secretKeyRef": {"name": "dify-platform-litellm", "key": "master-key"}}
     assert env["LITELLM_MASTER_KEY"]["value"] == "sk-$(LITELLM_MASTER_KEY_VALUE)"
-    assert env["LITELLM_SALT_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "salt-key"
+    # The salt key has a Secret of its own: rotating the master key never replaces it (issue 14, defect 13).
+    assert env["LITELLM_SALT_KEY"]["valueFrom"] == {"secretKeyRef": {"name": "dify-platform-litellm-salt", "key": "salt-key"}}
     assert env["DATABASE_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "dify-platform-db-litellm", "key": "password"}}
     assert env["DATABASE_URL"]["value"] == ("postgresql://$(DATABASE_USERNAME):$(DATABASE_PASSWORD)@dify-platform-pg-rw:5432/"
                                             "litellm?connection_limit=20")
