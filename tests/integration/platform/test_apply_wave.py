@@ -286,7 +286,9 @@ def test_a_template_with_the_same_inputs_is_not_rendered_again(kubeconfig, names
 
 # Gates judged at the generation applied. kwok's stages (hack/localcluster/stages) play
 # the operators: each writes the new status 1-3 s after a spec change, so a gate that
-# passed on the old status returns before the new one is there.
+# passed on the old status returns before the new one is there. The timeout is generous:
+# on a loaded machine kwok may take far longer than its stages' delays.
+GATE_TIMEOUT = 180
 
 def keycloak(namespace, image):
     return {"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "Keycloak", "metadata": {"name": "kc", "namespace": namespace},
@@ -295,7 +297,7 @@ def keycloak(namespace, image):
 
 def test_a_keycloak_gate_waits_for_the_generation_applied(kubeconfig, namespace):
     for generation, image in ((1, "registry.example.internal/keycloak:26.4.7"), (2, "registry.example.internal/keycloak:26.4.8")):
-        run = apply(kubeconfig, [ns_obj(namespace), keycloak(namespace, image)], wait_timeout=60, wait_sleep=1)[0]
+        run = apply(kubeconfig, [ns_obj(namespace), keycloak(namespace, image)], wait_timeout=GATE_TIMEOUT, wait_sleep=1)[0]
         assert run.returncode == 0, run.stdout[-3000:]
         live = read(kubeconfig, "keycloaks.k8s.keycloak.org", "kc", namespace)
         assert live["metadata"]["generation"] == generation
@@ -311,7 +313,7 @@ def test_a_cnpg_cluster_gate_waits_for_the_image_applied(kubeconfig, namespace):
     """CloudNativePG publishes no generation: an image bump waits until status.image is the new image."""
     for tag in ("17.10", "17.11"):
         image = "registry.example.internal/postgresql:%s@sha256:%s" % (tag, tag[-1] * 64)
-        run = apply(kubeconfig, [ns_obj(namespace), cnpg_cluster(namespace, image)], wait_timeout=60, wait_sleep=1)[0]
+        run = apply(kubeconfig, [ns_obj(namespace), cnpg_cluster(namespace, image)], wait_timeout=GATE_TIMEOUT, wait_sleep=1)[0]
         assert run.returncode == 0, run.stdout[-3000:]
         assert read(kubeconfig, "clusters.postgresql.cnpg.io", "pg", namespace)["status"]["image"] == image, \
             "the gate passed on the previous image's status"
@@ -325,7 +327,7 @@ def cnpg_database(namespace, extensions):
 
 def test_a_cnpg_database_is_a_gate_at_its_generation(kubeconfig, namespace):
     for generation, extensions in ((1, ["vector"]), (2, ["vector", "pg_trgm"])):
-        run, result = apply(kubeconfig, [ns_obj(namespace), cnpg_database(namespace, extensions)], wait_timeout=60, wait_sleep=1)
+        run, result = apply(kubeconfig, [ns_obj(namespace), cnpg_database(namespace, extensions)], wait_timeout=GATE_TIMEOUT, wait_sleep=1)
         assert run.returncode == 0, run.stdout[-3000:]
         assert "Database %s/pg-dify" % namespace in result["gates"]
         live = read(kubeconfig, "databases.postgresql.cnpg.io", "pg-dify", namespace)
@@ -369,7 +371,7 @@ def test_a_failed_migration_is_run_once_more_by_the_next_converge(kubeconfig, na
 
     def converge(check=False):
         task = {"name": "apply", "airgap.dify_platform.apply_wave": {
-            "wave": 3, "component": "test", "wait_timeout": 60, "wait_sleep": 1, "applied_record_dir": record, "steps": [
+            "wave": 3, "component": "test", "wait_timeout": GATE_TIMEOUT, "wait_sleep": 1, "applied_record_dir": record, "steps": [
                 {"objects": [ns_obj(namespace), migration_job(namespace)]},
                 {"objects": [config_map(namespace, "rolled-out-after-the-migration")]}]}}
         run = run_tasks([task], check=check, extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
