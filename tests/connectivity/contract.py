@@ -36,6 +36,8 @@ OPEN_EGRESS = {
     ("langfuse-worker", 8443): "the same on 8443 (langfuse networkpolicies)",
     ("postgres", 443): "the instance manager's Kubernetes API (foundation: no variable holds its address)",
     ("postgres", 6443): "the Kubernetes API's endpoints (foundation)",
+    ("keycloak-db", 443): "Keycloak's CNPG instance manager and the Kubernetes API (foundation)",
+    ("keycloak-db", 6443): "the Kubernetes API's endpoints (foundation)",
 }
 
 

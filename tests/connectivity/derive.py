@@ -35,7 +35,8 @@ CNPG_OPERATOR = "cnpg-operator"
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "redis": 6379, "rediss": 6379, "postgresql": 5432, "postgres": 5432,
                  "clickhouse": 9000, "s3": 443}
-IGNORED_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
+# Loopback, and the wildcard address of a listen option: never a connection to another pod.
+IGNORED_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}  # noqa: S104
 URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://(?:[^@/\s\"']*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)(?::(\d+))?")
 CACHE_PEER = re.compile(r"^\s*cache_peer\s+(\S+)\s+\S+\s+(\d+)", re.MULTILINE)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
@@ -65,6 +66,9 @@ UNUSED = {
     ("dify-migrate", "env:CODE_EXECUTION_ENDPOINT"): "flask upgrade-db only migrates the schema",
     ("dify-migrate", "env:PLUGIN_DAEMON_URL"): "flask upgrade-db only migrates the schema",
     ("dify-migrate", "env:S3_ENDPOINT"): "flask upgrade-db stores no file",
+    ("dify-migrate", "env:CELERY_BROKER_URL"): "flask upgrade-db queues no task",
+    ("langfuse-worker", "env:CLICKHOUSE_MIGRATION_URL"):
+        "the web's entrypoint migrates ClickHouse; the worker's runs no migration (langfuse/langfuse worker/entrypoint.sh)",
     ("litellm-migrate", "env:LANGFUSE_HOST"): "litellm --skip_server_startup only migrates the schema",
     ("litellm-migrate", "config:litellm-config/config.yaml"): "litellm --skip_server_startup calls no model",
 }
@@ -101,10 +105,7 @@ class Unresolved(Exception):
 
 def selector_matches(selector, labels):
     """A LabelSelector (matchLabels and matchExpressions In/NotIn/Exists/DoesNotExist) against labels."""
-    match_labels = selector.get("matchLabels", selector if "matchExpressions" not in selector else {})
-    if "matchLabels" not in selector and "matchExpressions" not in selector:
-        match_labels = selector
-    if any(labels.get(k) != v for k, v in match_labels.items()):
+    if any(k not in labels or labels[k] != v for k, v in selector.get("matchLabels", {}).items()):
         return False
     for expression in selector.get("matchExpressions", []):
         key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
@@ -152,7 +153,8 @@ def resolve(model, pod, host, port, origin):
     if host in IGNORED_HOSTS:
         return []
     if host.startswith("pod:"):
-        return [modelling_flow(pod, host[4:], port, origin)]
+        # Pod to pod without a Service (model.py: JGroups failure detection).
+        return [Flow(pod.workload, host[4:], port, origin)]
     for route_host, _service_name, _ns, _target in model.routes:
         if route_host == host:
             return [Flow(pod.workload, ROUTER_IP, port, origin + " (Route %s)" % host, True)]
@@ -168,16 +170,9 @@ def resolve(model, pod, host, port, origin):
     raise Unresolved("%s: %s (%s) is no rendered Service, Route or known external host" % (pod.workload, host, origin))
 
 
-def modelling_flow(pod, workload, port, origin):
-    return Flow(pod.workload, workload, port, origin)
-
-
 def _no_proxy(pod, host):
     entries = [e.strip().lower() for e in (pod.env.get("NO_PROXY") or pod.env.get("no_proxy") or "").split(",") if e.strip()]
-    for entry in entries:
-        if entry == "*" or host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")):
-            return True
-    return False
+    return any(entry == "*" or host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")) for entry in entries)
 
 
 def _proxy_url(pod, scheme):

@@ -8,6 +8,7 @@ platform vars < role vars < the combination), since include_vars would outrank
 task vars.
 """
 
+import copy
 import itertools
 import json
 import os
@@ -164,19 +165,25 @@ def _layered_vars():
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _reach(names, layered):
+    """Every identifier that ``names`` use, directly or through the layered variables' values."""
+    seen, todo = set(), set(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if name in layered:
+                todo |= set(IDENTIFIER.findall(str(layered[name])))
+    return seen
+
+
 def _closure(names, layered):
     """The layered variables that ``names`` use, directly or through other variables.
 
     A template lookup costs time in proportion to the variables it sees, so each role's
     task gets only the ones its templates can reach.
     """
-    needed, todo = set(), set(names)
-    while todo:
-        name = todo.pop()
-        if name in layered and name not in needed:
-            needed.add(name)
-            todo |= set(IDENTIFIER.findall(str(layered[name])))
-    return {name: layered[name] for name in needed}
+    return {name: layered[name] for name in _reach(names, layered) if name in layered}
 
 
 def _role_sources(tmp):
@@ -261,8 +268,18 @@ def render_all(combos=None):
         sources = _role_sources(tmp)
         # The release manifest is read once: a lazy variable would be read again at every use.
         tasks = [{"name": "images", "ansible.builtin.set_fact": {"dify_platform_images": images}}]
+        # A role is rendered once per distinct value of the options its templates can
+        # reach (textually, so never too few): postgres' objects do not depend on the
+        # storage type, so two renders serve all combinations.
+        representative = {}
         for role, (wrapper, names) in sources.items():
+            relevant = sorted(_reach(names, layered) & dimension_keys)
+            groups = {}
+            for host, values in inventory.items():
+                key = json.dumps([values.get(k) for k in relevant], sort_keys=True, default=str)
+                representative[(role, host)] = groups.setdefault(key, host)
             tasks.append({"name": "render " + role, "vars": task_vars(names),
+                          "when": "inventory_hostname in %s" % sorted(set(groups.values())),
                           "ansible.builtin.debug": {"msg": "{{ lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list }}" % wrapper}})
         tasks.append({"name": "facts", "ansible.builtin.debug": {"msg": "{{ %s }}" % FACTS},
                       "vars": task_vars(set(IDENTIFIER.findall(FACTS)))})
@@ -272,10 +289,10 @@ def render_all(combos=None):
         host = "combination%d" % index
         objects = []
         for role in sources:
-            result = results.get(("render " + role, host), {"failed": True, "msg": "no result"})
+            result = results.get(("render " + role, representative[(role, host)]), {"failed": True, "msg": "no result"})
             # The message may hold generated values: never quote it, only an error.
             assert not result.get("failed"), "%s, role %s: %s" % (combo.name, role, result.get("msg"))
-            objects.extend(result["msg"])
+            objects.extend(copy.deepcopy(result["msg"]))
         facts = results.get(("facts", host), {"failed": True, "msg": "no result"})
         assert not facts.get("failed"), "%s: %s" % (combo.name, facts.get("msg"))
         rendered.append(Rendered(combo, combo.variables(), objects, facts["msg"]))
