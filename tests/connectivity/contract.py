@@ -9,7 +9,12 @@ NetworkPolicies:
   a pod of an unrelated namespace) and every port the destination listens on or is
   reached on;
 * egress to an address outside every declared CIDR must be denied, on the usual ports,
-  except the port-only egress rules listed in OPEN_EGRESS, each with its reason.
+  except the port-only egress rules listed in OPEN_EGRESS, each with its reason;
+* egress into a declared CIDR (foundation_egress_cidrs, langfuse_egress_cidrs) is allowed
+  only to a pod that needs some address in it in that combination ("declared");
+* every pod reaches the cluster DNS on 53, and nothing else there.
+
+Only TCP is probed (the engine is asked about TCP; DNS over UDP is not checked).
 """
 
 import ipaddress
@@ -22,6 +27,7 @@ from connectivity import engine
 PLATFORM_SUBNET = "10.128.0.0/14"
 UNDECLARED_IP = "192.0.2.200"  # outside every declared CIDR
 PROBE_PORTS = (80, 443, 5432, 6443, 8080, 8443)
+CIDR_PROBE_PORT = 9999  # a port no rule names: only a peer-wide ipBlock rule opens it
 OUTSIDER = "outsider"
 
 # Port-only egress rules (no peer), which open those ports towards any address. Each is
@@ -57,6 +63,8 @@ class Probe:
             return "ok" if self.verdict.allowed else "MISSING"
         if not self.verdict.allowed:
             return "ok"
+        if self.note.startswith("declared"):
+            return "declared"
         return "exception" if self.note else "EXCESS"
 
 
@@ -93,13 +101,27 @@ def _endpoints(model, objects, facts):
                               {"app.kubernetes.io/name": "prometheus"}),
         deriving.CNPG_OPERATOR: (facts["postgres_operator_namespace"], {}, {"app.kubernetes.io/name": "cloudnative-pg"}),
         OUTSIDER: ("elsewhere", {}, {"app.kubernetes.io/name": "outsider"}),
+        deriving.DNS: ("openshift-dns", {}, {"dns.operator.openshift.io/daemonset-dns": "default"}),
     }
     for name, (namespace, ns_labels, labels) in peers.items():
         endpoints[name] = engine.Endpoint(str(next(hosts)), namespace, tuple(sorted(labels.items())), _ns_labels(namespace, ns_labels))
     return endpoints
 
 
-def probes_of(model, flows, endpoints):
+def _declared_probes(model, flows, cidrs):
+    """Per pod and declared CIDR, one address in it nobody dials, on CIDR_PROBE_PORT."""
+    probes = []
+    for cidr in cidrs:
+        network = ipaddress.ip_network(cidr)
+        probe_ip = str(network[min(99, network.num_addresses - 2)])
+        users = {f.source for f in flows if f.external and ipaddress.ip_address(f.target) in network}
+        for pod in model.pods:
+            note = "declared: %s needs an address in %s" % (pod.workload, cidr) if pod.workload in users else ""
+            probes.append(Probe(pod.workload, probe_ip, CIDR_PROBE_PORT, False, note=note))
+    return probes
+
+
+def probes_of(model, flows, endpoints, cidrs=()):
     needed = {f.as_tuple(): f for f in flows}
     probes = [Probe(f.source, f.target, f.port, True, f.origin) for f in flows]
     ports = defaultdict(set)
@@ -115,11 +137,11 @@ def probes_of(model, flows, endpoints):
                 if (source, target, port) not in needed:
                     probes.append(Probe(source, target, port, False))
     for source in [pod.workload for pod in model.pods]:
-        for target in (UNDECLARED_IP, OUTSIDER):
+        for target in (UNDECLARED_IP, OUTSIDER, deriving.DNS):
             for port in PROBE_PORTS:
                 if (source, target, port) not in needed:
                     probes.append(Probe(source, target, port, False, note=OPEN_EGRESS.get((source, port), "")))
-    return probes
+    return probes + _declared_probes(model, flows, cidrs)
 
 
 def _endpoint(endpoints, name):
@@ -131,7 +153,8 @@ def evaluate(rendered, cyclonus):
     objects, facts = rendered.objects, rendered.facts
     model, flows, used = deriving.derive(objects, rendered.variables)
     endpoints = _endpoints(model, objects, facts)
-    probes = probes_of(model, flows, endpoints)
+    cidrs = list(rendered.variables.get("foundation_egress_cidrs", [])) + list(rendered.variables.get("langfuse_egress_cidrs", []))
+    probes = probes_of(model, flows, endpoints, cidrs)
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
     verdicts = engine.query(cyclonus, policies, [(_endpoint(endpoints, p.source), _endpoint(endpoints, p.target), p.port)
                                                  for p in probes])

@@ -32,6 +32,7 @@ APISERVER_IP = "192.0.2.60"
 ROUTER = "router"
 PROMETHEUS = "prometheus"
 CNPG_OPERATOR = "cnpg-operator"
+DNS = "dns"
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "redis": 6379, "rediss": 6379, "postgresql": 5432, "postgres": 5432,
                  "clickhouse": 9000, "s3": 443}
@@ -285,6 +286,8 @@ def derive(objects, variables):
     for pod in model.pods:
         flows.extend(pod_flows(model, pod, used))
     flows.extend(peer_flows(model, variables))
+    # Every pod resolves names (Services, Routes, external hosts) through the cluster DNS.
+    flows.extend(Flow(pod.workload, DNS, 53, "name resolution") for pod in model.pods)
     flows.extend(runtime_flows(model, variables, used))
     unique = {}
     for flow in flows:

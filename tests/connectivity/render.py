@@ -81,7 +81,8 @@ DIMENSIONS = {
                      "langfuse_clickhouse_migration_url": "clickhouse://clickhouse.data.example.test:9440",
                      "langfuse_clickhouse_migration_ssl": True,
                      "langfuse_redis_mode": "platform",
-                     "langfuse_s3_mode": "external", "langfuse_s3_endpoint": "https://objects.data.example.test"},
+                     "langfuse_s3_mode": "external", "langfuse_s3_endpoint": "https://objects.data.example.test",
+                     "langfuse_egress_cidrs": LANGFUSE_EGRESS_CIDRS},
     },
     "sandbox": {
         "on": {"dify_platform_sandbox_enabled": True},
@@ -96,7 +97,6 @@ BASE = {
     "dify_platform_namespace": NAMESPACE,
     "dify_platform_components": COMPONENTS,
     "foundation_egress_cidrs": EGRESS_CIDRS,
-    "langfuse_egress_cidrs": LANGFUSE_EGRESS_CIDRS,
     # Plugins install their dependencies from an internal index, through the SSRF proxy.
     "dify_pip_index_url": "https://pypi.mirror.example.test/simple",
     # One model served outside the cluster, so LiteLLM's egress is part of the contract.

@@ -3,9 +3,9 @@ and, per combination, what each source may reach."""
 
 from collections import defaultdict
 
-MARKS = {"ok": "", "MISSING": "!", "EXCESS": "+", "exception": "~"}
+MARKS = {"ok": "", "MISSING": "!", "EXCESS": "+", "exception": "~", "declared": "="}
 LEGEND = ("legend: port = needed and allowed; !port = needed but DENIED; +port = allowed but not needed; "
-          "~port = open by a declared exception (contract.OPEN_EGRESS)")
+          "~port = open by a declared exception (contract.OPEN_EGRESS); =port = inside a declared CIDR this pod needs")
 
 
 def _table(header, rows):
@@ -23,10 +23,11 @@ def summary(results, engine_name, seconds):
         for probe in result.probes:
             counts[probe.status] += 1
         needed = sum(1 for p in result.probes if p.needed)
-        rows.append((result.name, len(result.probes), needed, counts["ok"], counts["MISSING"], counts["EXCESS"], counts["exception"]))
+        rows.append((result.name, len(result.probes), needed, counts["ok"], counts["MISSING"], counts["EXCESS"],
+                     counts["exception"] + counts["declared"]))
     total = sum(r[1] for r in rows)
     head = "Connectivity contract: %d combinations, %d probes answered by %s in %.1f s" % (len(results), total, engine_name, seconds)
-    return head + "\n" + _table(("combination", "probes", "needed", "as expected", "MISSING", "EXCESS", "exceptions"), rows)
+    return head + "\n" + _table(("combination", "probes", "needed", "as expected", "MISSING", "EXCESS", "declared/exceptions"), rows)
 
 
 def flows(results):
