@@ -55,6 +55,8 @@ def test_realm_lifecycle(kc, proxy):
     assert (server["bruteForceProtected"], server["rememberMe"], server["ssoSessionMaxLifespan"]) == (True, True, 36000)
     assert again["changed"] is False, again["diff"]
     assert again["changes"] == []
+    # No "Module did not set no_log for reset_password_allowed" on every run (issue 17, item 10).
+    assert not created.get("warnings") and not again.get("warnings"), created.get("warnings")
     assert again["diff"]["before"] == again["diff"]["after"]
     assert run.stats["changed"] == 1
 
