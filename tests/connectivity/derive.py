@@ -227,7 +227,7 @@ def pod_flows(model, pod, used_exemptions):
         if proxy and not _no_proxy(pod, host.lower()):
             # Through the forward proxy: the pod dials the proxy (its own *_PROXY entry
             # gives that flow), and the proxy's pods dial the destination.
-            _, proxy_host, proxy_port = URL.findall(proxy)[0]
+            proxy_host, proxy_port = URL.findall(proxy)[0][1:]
             for hop in resolve(model, pod, proxy_host, int(proxy_port or 80), "env:HTTPS_PROXY"):
                 proxy_pod = model.pod(hop.target)
                 for flow in resolve(model, proxy_pod, host, port, "%s of %s, through the proxy" % (origin, pod.workload)):
@@ -273,7 +273,7 @@ def runtime_flows(model, variables, used_exemptions):
             continue
         used_exemptions.add(("runtime", source, url))
         pod = model.pod(source)
-        _, host, port = URL.findall(url.format(ns=variables["dify_platform_namespace"]))[0]
+        host, port = URL.findall(url.format(ns=variables["dify_platform_namespace"]))[0][1:]
         flows.extend(resolve(model, pod, host, int(port), "runtime: " + reason))
     return flows
 

@@ -57,7 +57,7 @@ WAVES = (
     ("litellm", ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"), None),
     ("observability", ("collector.yml.j2", "monitors.yml.j2", "networkpolicies.yml.j2"), None),
 )
-ROLES = sorted({role for role, _, _ in WAVES})
+ROLES = sorted({wave[0] for wave in WAVES})
 
 COMPONENTS = ["foundation", "keycloak", "postgres", "redis", "langfuse", "dify", "oauth2_proxy", "litellm", "observability"]
 

@@ -7,8 +7,8 @@ from connectivity import engine
 NS = (("kubernetes.io/metadata.name", "ai"),)
 A = engine.Endpoint("10.128.0.1", "ai", (("app.kubernetes.io/name", "a"),), NS)
 B = engine.Endpoint("10.128.0.2", "ai", (("app.kubernetes.io/name", "b"),), NS)
-ROUTER = engine.Endpoint("10.129.0.1", "openshift-ingress", (), (("kubernetes.io/metadata.name", "openshift-ingress"),
-                                                                  ("policy-group.network.openshift.io/ingress", "")))
+ROUTER_NS = (("kubernetes.io/metadata.name", "openshift-ingress"), ("policy-group.network.openshift.io/ingress", ""))
+ROUTER = engine.Endpoint("10.129.0.1", "openshift-ingress", (), ROUTER_NS)
 OTHER = engine.Endpoint("10.130.0.1", "elsewhere", (), (("kubernetes.io/metadata.name", "elsewhere"),))
 
 
