@@ -16,7 +16,7 @@ retry), and when it fails the item is looked up:
   raw key is lost. Its tag records that (``raw_key_lost``), so that later runs
   still name it, and :class:`LostKeyError` says so, naming the alias and the fix,
   unless ``recreate_lost`` asks to delete the key and create it once more.
-  (``POST /key/regenerate`` would keep the key's id, but LiteLLM 1.104.5 grants
+  (``POST /key/regenerate`` would keep the key's id, but LiteLLM 1.104.2 and 1.104.5 grant
   it to Enterprise licences only: proxy/management_endpoints/key_management_endpoints.py
   ``regenerate_key_fn``, "Regenerating Virtual Keys is an Enterprise feature");
 - a key is there with another tag: someone else made it meanwhile; a conflict.
