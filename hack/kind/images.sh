@@ -60,7 +60,7 @@ tiny_image() {
   local changes=(--change "ENV=PATH=/usr/local/bin:/usr/bin:/bin" --change "LABEL=$label")
   [[ -z "$entry" ]] || changes+=(--change "ENTRYPOINT=$entry")
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -c . |
-    $ENGINE import "${changes[@]}" - "$ref" >/dev/null
+    $ENGINE import -q "${changes[@]}" - "$ref" >/dev/null
 }
 
 refs=()
@@ -76,7 +76,7 @@ refs+=("registry.k8s.io/etcd:$ETCD_VERSION" "registry.k8s.io/coredns/coredns:$CO
 
 # The Debian-based ones share one base layer: the net root filesystem, then one binary on top.
 netprobe=$(netprobe_ref)
-$ENGINE import --change "LABEL=$label" --change 'CMD=["/bin/bash"]' "$net_rootfs" "$netprobe" >/dev/null
+$ENGINE import -q --change "LABEL=$label" --change 'CMD=["/bin/bash"]' "$net_rootfs" "$netprobe" >/dev/null
 refs+=("$netprobe")
 # net_image <ref> <binary> <entrypoint json>
 net_image() {

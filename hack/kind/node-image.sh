@@ -58,9 +58,10 @@ node bash -c 'nohup containerd >/var/log/containerd-build.log 2>&1 &'
 node bash -c 'for i in $(seq 50); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 0.2; done; cat /var/log/containerd-build.log; exit 1'
 node ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests - <"$images" >/dev/null
 # Pinned, so that kubelet's image garbage collection never removes them.
-node bash -c 'ctr -n k8s.io images ls -q | grep -v "^sha256:" | xargs ctr -n k8s.io images label --label io.cri-containerd.pinned=pinned' >/dev/null || true
-node bash -c 'pkill containerd; for i in $(seq 50); do pgrep -x containerd >/dev/null || exit 0; sleep 0.2; done; exit 1'
-node rm -f /var/log/containerd-build.log
+node bash -c 'ctr -n k8s.io images ls -q | xargs -I{} ctr -n k8s.io images label {} io.cri-containerd.pinned=pinned' >/dev/null
+# It exits as a zombie (sleep, PID 1, reaps nobody): wait until no live containerd is left.
+node bash -c 'pkill -x containerd; for i in $(seq 100); do ps -o stat= -C containerd | grep -qv "^Z" || exit 0; sleep 0.2; done; exit 1'
+node rm -rf /var/log/containerd-build.log /run/containerd
 
 $ENGINE commit -q \
   --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
