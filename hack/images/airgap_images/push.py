@@ -32,6 +32,13 @@ def mirror_path(repository, project):
     return "%s/%s" % (project, repository.split("/", 1)[1])
 
 
+def tagged_entries():
+    """The entries whose reference names a tag besides the digest, as dify_platform resolves them
+    (``__dify_platform_tagged_images``: CloudNativePG's webhook refuses an imageName without a tag)."""
+    constants = yaml.safe_load((Path(MANIFEST).parents[1] / "roles" / "dify_platform" / "vars" / "main.yml").read_text())
+    return frozenset(constants.get("__dify_platform_tagged_images") or ())
+
+
 def _pushed(registry, path, digest):
     status, _headers, _body = registry.request(
         "HEAD", "/v2/%s/manifests/%s" % (path, digest),
@@ -47,6 +54,7 @@ def push_all(builder, standin, registry, names, log=print):
                           "upstream_digest": upstream["digest"], "digest": None, "reference": None,
                           "kind": "not built", "built_version": None, "recipe": None}
     auth = standin.write_auth()
+    tagged = tagged_entries()
     for name in names:
         stamp = builder.read_stamp(name)
         if not stamp:
@@ -71,7 +79,9 @@ def push_all(builder, standin, registry, names, log=print):
             entries[entry].update({
                 "digest": image["digest"], "kind": stamp["kind"],
                 "built_version": image.get("built_version", stamp["built_version"]),
-                "recipe": name, "reference": "%s/%s@%s" % (standin.registry_host, path, image["digest"])})
+                "recipe": name, "reference": "%s/%s%s@%s" % (
+                    standin.registry_host, path, ":" + str(manifest[entry]["version"]) if entry in tagged else "",
+                    image["digest"])})
     out = standin.dir
     (out / "images.json").write_text(json.dumps({
         "registry": standin.registry_host, "project": standin.project, "ca": str(standin.ca.cert_path),

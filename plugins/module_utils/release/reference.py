@@ -111,8 +111,18 @@ def mirror_repository(repository, registry, project):
     return "%s/%s/%s" % (registry, project, parsed["path"])
 
 
-def mirror_reference(repository, digest, registry, project):
-    """``<registry>/<project>/<path>@<digest>``: the mirror copy of ``repository@digest``."""
+def mirror_reference(repository, digest, registry, project, tag=None):
+    """``<registry>/<project>/<path>[:<tag>]@<digest>``: the mirror copy of ``repository@digest``.
+
+    With ``tag`` the reference names the tag too; it is still pulled by digest
+    (the runtime resolves ``name:tag@digest`` by the digest alone), the tag only
+    informs readers of the reference such as CloudNativePG's webhook.
+    """
     if not is_digest(digest):
         raise ValidationError("%r is not a sha256 digest; a mirror reference is always by digest" % (digest,))
-    return "%s@%s" % (mirror_repository(repository, registry, project), digest)
+    mirrored = mirror_repository(repository, registry, project)
+    if tag is not None:
+        if not isinstance(tag, str) or not TAG_RE.match(tag):
+            raise ValidationError("%r is not a valid tag for %s" % (tag, repository))
+        mirrored = "%s:%s" % (mirrored, tag)
+    return "%s@%s" % (mirrored, digest)

@@ -26,7 +26,9 @@ BASE = {
     "dify_platform_registry": "harbor.example.test",
     "dify_platform_storage_class": "",
     "dify_platform_components": ["foundation", "keycloak", "postgres", "redis", "langfuse", "dify", "oauth2_proxy", "litellm"],
-    "dify_platform_images": dict((name, "harbor.example.test/p/%s%s" % (name, DIGEST)) for name in IMAGES),
+    # The CNPG operand names its tag too (CloudNativePG's webhook requires one; test_cnpg_image_name).
+    "dify_platform_images": dict(((name, "harbor.example.test/p/%s%s" % (name, DIGEST)) for name in IMAGES),
+                                 postgres="harbor.example.test/p/postgres:17.11" + DIGEST),
     "keycloak_mode": "operator",
 }
 # role: (templates that hold its Route and the Service and workload behind it, the timeout variable)
