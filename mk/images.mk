@@ -35,3 +35,7 @@ harbor-standin-down: ## Stop the Harbor stand-in (its storage stays in the cache
 .PHONY: test-images
 test-images: venv ## Unit tests of the image recipes, the OCI writer and the stand-in server
 	hack/pytest.sh tests/unit/images
+
+.PHONY: images-smoke-keycloak
+images-smoke-keycloak: images ## Start the Keycloak image for real on the PostgreSQL image (start --optimized, arbitrary UID, read-only roots)
+	CONTAINERS_CONF=$(IMAGES_CONTAINERS_CONF) hack/images/smoke-keycloak-postgres.sh
