@@ -38,6 +38,7 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$mgmt/health/ready")" 
   fi
   sleep 2
 done
-metrics=$(curl -sf "http://$mgmt/metrics") && grep -q '^jvm_' <<<"$metrics" || { echo "keycloak: no metrics" >&2; exit 1; }
+metrics=$(curl -sf "http://$mgmt/metrics" || true)
+if ! grep -q '^jvm_' <<<"$metrics"; then echo "keycloak: no metrics" >&2; exit 1; fi
 curl -sf -o /dev/null "http://$http/realms/master/.well-known/openid-configuration" || { echo "keycloak: no OIDC discovery" >&2; exit 1; }
 echo "keycloak $(podman exec "$name-kc" /opt/keycloak/bin/kc.sh --version 2>/dev/null | grep -m1 Keycloak) ready on postgres after $((SECONDS - start))s as $user, read-only roots"
