@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Build the workload images of the kind scenario from their recipes (hack/images/<name>/recipe.yml).
 
   build.py build [NAME ...] [--force] [--no-load] [--no-smoke]   build (or find warm) each image

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """The Harbor stand-in for the kind scenario (see docs/kind-images.md).
 
   harbor_standin.py up      start it (idempotent): distribution's registry, TLS from the test CA, the robot account

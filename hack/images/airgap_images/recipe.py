@@ -12,6 +12,7 @@ source, the manifest entries it serves and the tools that shape the output;
 an unchanged hash is a warm build that does nothing.
 """
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -82,7 +83,7 @@ class Recipe:
             if entry not in self.manifest:
                 raise RecipeError("%s: %s is not an entry of release/manifest.yml" % (self.path, entry))
         user = str(self.data["config"].get("user", ""))
-        uid, _, gid = user.partition(":")
+        uid, _sep, gid = user.partition(":")
         # Pod Security restricted with no runAsUser needs a numeric non-root USER;
         # restricted-v2 gives an arbitrary UID with GID 0, so files are group 0.
         if not uid.isdigit() or int(uid) == 0 or gid != "0":
@@ -139,8 +140,9 @@ class Recipe:
             digest.update(("recipe/%s\0" % rel).encode())
             digest.update((self.dir / rel).read_bytes())
         for module in SHAPING_MODULES:
+            # The module's syntax tree, not its bytes: reformatting or a comment rebuilds nothing.
             digest.update(("lib/%s\0" % module).encode())
-            digest.update((HERE / module).read_bytes())
+            digest.update(ast.dump(ast.parse((HERE / module).read_text(encoding="utf-8"))).encode())
         for entry in self.entries:
             digest.update(("manifest/%s\0" % entry).encode())
             digest.update(json.dumps(self.manifest[entry], sort_keys=True).encode())

@@ -61,8 +61,8 @@ def command(recipe, out_tar, debs_dir, inputs_dir):
         argv.append("--customize-hook=" + hook)
     if recipe.data.get("customize"):
         subs = recipe.substitutions()
-        env = "INPUTS=%s VERSION=%s VERSION_BARE=%s" % (shlex.quote(str(inputs_dir)), shlex.quote(subs["version"]),
-                                                         shlex.quote(subs["version_bare"]))
+        env = "INPUTS=%s VERSION=%s VERSION_BARE=%s" % (
+            shlex.quote(str(inputs_dir)), shlex.quote(subs["version"]), shlex.quote(subs["version_bare"]))
         argv.append("--customize-hook=env %s sh %s \"$1\"" % (env, shlex.quote(str(recipe.dir / recipe.data["customize"]))))
     argv += [recipe.data["suite"], str(out_tar), *sources(recipe.data["suite"])]
     return argv

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """STAND-IN server for a platform component that cannot be built here.
 
 It is not the component. It listens on the component's ports, answers every

@@ -151,3 +151,15 @@ def test_smoke_and_docs_text_do_not_change_the_hash(tmp_path):
     data["packages"].append("squidclient")
     path.write_text(yaml.safe_dump(data))
     assert Recipe("squid", manifest=manifest, images_dir=tmp_path).content_hash() != base
+
+
+def test_reformatting_a_shaping_module_does_not_change_the_hash(tmp_path, monkeypatch):
+    lib = tmp_path / "lib"
+    shutil.copytree(recipes.HERE, lib)
+    monkeypatch.setattr(recipes, "HERE", lib)
+    base = Recipe("redis").content_hash()
+    oci_py = lib / "oci.py"
+    oci_py.write_text(oci_py.read_text() + "\n# a comment\n")
+    assert Recipe("redis").content_hash() == base
+    oci_py.write_text(oci_py.read_text().replace("level=1", "level=2"))
+    assert Recipe("redis").content_hash() != base
