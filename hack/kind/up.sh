@@ -48,8 +48,10 @@ config=$KIND_CACHE/$KIND_CLUSTER_NAME/kind.yaml
 ETCD_VERSION=$ETCD_VERSION KIND_CERTS_D=$KIND_CERTS_D envsubst '${ETCD_VERSION} ${KIND_CERTS_D}' \
   <"$KIND_DIR/cluster.yaml" >"$config"
 # No --wait: the nodes stay NotReady until kube-router has written the CNI config.
+# (fd 9 is the lock: the node containers' conmon processes must not inherit it, or it would be
+# held for as long as the cluster runs.)
 kind_cli create cluster --name "$KIND_CLUSTER_NAME" --image "$ref" --config "$config" \
-  --kubeconfig "$KIND_KUBECONFIG"
+  --kubeconfig "$KIND_KUBECONFIG" 9>&-
 created=$SECONDS
 KUBE_ROUTER_VERSION=$KUBE_ROUTER_VERSION envsubst '${KUBE_ROUTER_VERSION}' <"$KIND_DIR/kube-router.yaml" |
   kk apply --server-side --field-manager=airgap-kind -f - >/dev/null
