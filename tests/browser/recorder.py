@@ -20,8 +20,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self):
         seen = {name: self.headers.get(name) for name in IDENTITY_HEADERS if self.headers.get(name) is not None}
         self.server.requests.append({"method": self.command, "path": self.path, "identity": seen})
-        rows = "".join("<tr><th>%s</th><td id='%s'>%s</td></tr>" % (html.escape(k), html.escape(k.lower()),
-                                                                     html.escape(v)) for k, v in seen.items())
+        rows = "".join("<tr><th>%s</th><td id='%s'>%s</td></tr>" % (html.escape(k), html.escape(k.lower()), html.escape(v))
+                       for k, v in seen.items())
         body = ("<!doctype html><title>STAND-IN %s</title><h1>STAND-IN for %s</h1>"
                 "<p>Not Dify: a test stand-in that records what OAuth2-Proxy sends.</p>"
                 "<table>%s</table>" % (self.server.component, self.server.component, rows)).encode()

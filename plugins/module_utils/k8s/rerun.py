@@ -72,7 +72,7 @@ def _delete(client, job, timeout, interval, clock, sleep):
         if live.status == 404 or (live.json().get("metadata") or {}).get("uid") != uid:
             return
         if clock() >= deadline:
+            finalizers = (live.json().get("metadata") or {}).get("finalizers")
             raise JobNotDeleted("%s failed earlier and was deleted to run it once more, but it was still there after "
-                                "%ss (finalizers: %s)" % (object_ref(job), timeout,
-                                                         (live.json().get("metadata") or {}).get("finalizers")))
+                                "%ss (finalizers: %s)" % (object_ref(job), timeout, finalizers))
         sleep(min(next(waits), max(0.0, deadline - clock())))

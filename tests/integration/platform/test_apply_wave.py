@@ -290,6 +290,7 @@ def test_a_template_with_the_same_inputs_is_not_rendered_again(kubeconfig, names
 # on a loaded machine kwok may take far longer than its stages' delays.
 GATE_TIMEOUT = 180
 
+
 def keycloak(namespace, image):
     return {"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "Keycloak", "metadata": {"name": "kc", "namespace": namespace},
             "spec": {"instances": 1, "image": image}}

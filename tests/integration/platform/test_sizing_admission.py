@@ -44,7 +44,9 @@ def kubectl(kubeconfig, *args, data=None):
 
 def foundation_limits(scenarios):
     """The foundation's ResourceQuota and LimitRange for each scenario, as its config template renders them."""
-    read = lambda kind: yaml.safe_load((REPO / "roles" / "foundation" / kind / "main.yml").read_text())  # noqa: E731
+    def read(kind):
+        return yaml.safe_load((REPO / "roles" / "foundation" / kind / "main.yml").read_text())
+
     variables = dict(layered_vars(), **read("defaults"), **read("vars"))
     template = REPO / "roles" / "foundation" / "templates" / "config.yml.j2"
     play = run_tasks([{"name": name, "ansible.builtin.debug": {
