@@ -154,7 +154,7 @@ class SSOStack:
         realm = "/admin/realms/%s" % REALM
         for group in groups:
             self.keycloak.api("POST", realm + "/groups", {"name": group})
-        status, _ = self.keycloak.api("POST", realm + "/users", {
+        status, _unused = self.keycloak.api("POST", realm + "/users", {
             "username": username, "enabled": True, "email": "%s@example.test" % username, "emailVerified": True,
             "firstName": username.title(), "lastName": "Tester",
             "credentials": [{"type": "password", "value": password, "temporary": False}],
@@ -169,7 +169,7 @@ class SSOStack:
 
     def end_sessions(self, username):
         """End a person's Keycloak sessions, as an idle or maximum session lifetime would."""
-        status, _ = self.keycloak.api("POST", "/admin/realms/%s/users/%s/logout" % (REALM, self.user_id(username)))
+        status, _unused = self.keycloak.api("POST", "/admin/realms/%s/users/%s/logout" % (REALM, self.user_id(username)))
         assert status == 204, status
 
     def sessions(self, username):
@@ -194,7 +194,7 @@ class SSOStack:
         upstreams = {"dify-web": self.web.port, "dify-api": self.api.port}
         args = []
         for arg in container["args"]:
-            key, _, value = kubelet_expand(arg, container_env).partition("=")
+            key, _unused, value = kubelet_expand(arg, container_env).partition("=")
             if key == "--http-address":
                 value = "127.0.0.1:%d" % port
             elif key == "--metrics-address":
@@ -233,7 +233,7 @@ class SSOStack:
         while time.monotonic() < deadline:
             if self.oauth2_proxy.poll() is not None:
                 return False
-            status, _, _ = self.router.get("dify." + DOMAIN, "/ping", cafile=str(self.ca.cert_path))
+            status, _unused, _unused = self.router.get("dify." + DOMAIN, "/ping", cafile=str(self.ca.cert_path))
             if status == 200:
                 return True
             time.sleep(0.3)

@@ -88,7 +88,8 @@ def cli(port, *command, password=None):
     env = {"PATH": os.environ["PATH"]}
     if password is not None:
         env["REDISCLI_AUTH"] = password
-    out = subprocess.run([binary("redis-cli"), "-p", str(port), *command], env=env, capture_output=True, text=True, timeout=10)
+    out = subprocess.run([binary("redis-cli"), "-p", str(port), *command], env=env, capture_output=True, text=True, timeout=10,
+                         check=False)
     return out.stdout.strip()
 
 

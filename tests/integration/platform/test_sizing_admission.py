@@ -109,7 +109,7 @@ def test_the_profile_is_admitted_and_fits_its_quota(kubeconfig, rendered, scenar
         for obj in limits:
             proc = kubectl(kubeconfig, "apply", "--server-side", "--field-manager=test", "-f", "-", data=json.dumps(moved(obj, names)))
             assert proc.returncode == 0, proc.stderr
-        for _ in range(60):  # admission enforces a quota once its controller has filled the status
+        for _attempt in range(60):  # admission enforces a quota once its controller has filled the status
             if kubectl(kubeconfig, "-n", base, "get", "resourcequota", "-o", "jsonpath={.items[0].status.hard}").stdout.strip():
                 break
             time.sleep(1)

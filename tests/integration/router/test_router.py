@@ -82,9 +82,9 @@ def setup(tmp_path_factory):
 
 def test_host_and_path_pick_the_service_the_route_names(setup):
     router, cafile = setup
-    status, _, body = router.get("app.test", "/console", cafile=cafile)
+    status, _unused, body = router.get("app.test", "/console", cafile=cafile)
     assert status == 200 and json.loads(body)["backend"] == "web"
-    status, _, body = router.get("app.test", "/v1/chat-messages", cafile=cafile)
+    status, _unused, body = router.get("app.test", "/v1/chat-messages", cafile=cafile)
     assert status == 200 and json.loads(body) == {**json.loads(body), "backend": "api", "path": "/v1/chat-messages"}
 
 
@@ -92,39 +92,39 @@ def test_edge_tls_is_signed_by_the_test_ca_for_the_route_host(setup):
     router, cafile = setup
     with pytest.raises(ssl.SSLCertVerificationError):
         router.get("app.test", "/", cafile=None)
-    status, _, body = router.get("app.test", "/", cafile=cafile)
+    status, _unused, body = router.get("app.test", "/", cafile=cafile)
     headers = json.loads(body)["headers"]
     assert status == 200 and headers["X-Forwarded-Proto"] == "https" and headers["X-Forwarded-Host"] == "app.test"
 
 
 def test_plain_http_is_redirected_or_refused_as_the_route_says(setup):
-    router, _ = setup
-    status, headers, _ = router.get("app.test", "/x?y=1", tls=False)
+    router, _unused = setup
+    status, headers, _unused = router.get("app.test", "/x?y=1", tls=False)
     assert status == 302 and headers["Location"] == "https://app.test/x?y=1"
-    status, _, _ = router.get("secure.test", "/", tls=False)
+    status, _unused, _unused = router.get("secure.test", "/", tls=False)
     assert status == 503
 
 
 def test_reencrypt_verifies_the_pod_certificate_against_the_destination_ca(setup):
     router, cafile = setup
-    status, _, body = router.get("secure.test", "/", cafile=cafile)
+    status, _unused, body = router.get("secure.test", "/", cafile=cafile)
     assert status == 200 and json.loads(body)["backend"] == "secure"
-    status, _, _ = router.get("wrong-ca.test", "/", cafile=cafile)
+    status, _unused, _unused = router.get("wrong-ca.test", "/", cafile=cafile)
     assert status == 502
 
 
 def test_an_unknown_host_gets_the_default_backend(setup):
-    router, _ = setup
-    status, _, _ = router.get("nobody.test", "/", tls=False)
+    router, _unused = setup
+    status, _unused, _unused = router.get("nobody.test", "/", tls=False)
     assert status == 503
 
 
 def test_the_timeout_annotation_cuts_a_slow_answer_with_a_504_and_a_longer_one_lets_it_through(setup):
     router, cafile = setup
     started = time.monotonic()
-    status, _, _ = router.get("slow.test", "/slow/3", cafile=cafile)
+    status, _unused, _unused = router.get("slow.test", "/slow/3", cafile=cafile)
     assert status == 504 and time.monotonic() - started < 2.9
-    status, _, body = router.get("slow.test", "/slow/2", cafile=cafile)
+    status, _unused, body = router.get("slow.test", "/slow/2", cafile=cafile)
     assert status == 200 and json.loads(body)["backend"] == "slow"
 
 

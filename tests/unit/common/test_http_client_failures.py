@@ -43,7 +43,7 @@ class Listener:
     def _loop(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _unused = self.sock.accept()
             except OSError:
                 return
             self.connections += 1

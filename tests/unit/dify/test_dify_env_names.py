@@ -76,7 +76,7 @@ def test_every_rendered_name_is_one_dify_reads(rendered):
 def test_the_renders_cover_every_conditional_name(rendered):
     """The combinations really switch the branches (else a name could escape the check)."""
     combination, objects = rendered
-    api = next(c for w, _, c in containers(objects) if w == "dify-api")
+    api = next(c for w, _unused, c in containers(objects) if w == "dify-api")
     names = set(env_names(api))
     if combination == "pvc-sandbox-no-otel":
         assert {"OPENDAL_SCHEME", "OPENDAL_FS_ROOT", "CODE_EXECUTION_ENDPOINT"} <= names and "ENABLE_OTEL" not in names
@@ -88,7 +88,7 @@ def test_the_renders_cover_every_conditional_name(rendered):
 
 def test_a_kubelet_only_name_is_used_by_a_later_value(rendered):
     """A name kept only for $(VAR) expansion must be expanded somewhere after it, or it is dead."""
-    _, objects = rendered
+    _unused, objects = rendered
     for workload, component, container in containers(objects):
         env = container.get("env", [])
         for index, item in enumerate(env):
@@ -119,7 +119,7 @@ def test_a_misspelt_name_is_caught_and_the_intended_one_suggested(misspelt):
 
 def test_the_api_is_not_given_the_web_s_app_api_url(rendered):
     """APP_API_URL is read by the web image's entrypoint only; no settings class of the api declares it."""
-    _, objects = rendered
+    _unused, objects = rendered
     assert "APP_API_URL" not in dify_settings.SETTINGS["api"]
     assert "APP_API_URL" in dify_settings.SETTINGS["web"]
     for workload, component, container in containers(objects):

@@ -129,7 +129,7 @@ def test_no_password_on_any_command_line(redis, langfuse):
     secrets = {("dify-platform-redis", "password"): "CACHE-PASSWORD",
                ("dify-platform-redis-broker", "password"): "BROKER-PASSWORD",
                ("dify-platform-langfuse-redis", "password"): "LANGFUSE-PASSWORD"}
-    statefulsets = [o for (kind, _), o in list(redis.items()) + list(langfuse.items()) if kind == "StatefulSet"]
+    statefulsets = [o for (kind, _unused), o in list(redis.items()) + list(langfuse.items()) if kind == "StatefulSet"]
     for statefulset in statefulsets:
         for container in statefulset["spec"]["template"]["spec"]["containers"]:
             argv = " ".join(kubelet_argv(container, secrets))
@@ -147,7 +147,7 @@ def test_no_password_on_any_command_line(redis, langfuse):
 
 
 def test_restricted_v2_kept(redis, langfuse):
-    for statefulset in [o for (kind, _), o in list(redis.items()) + list(langfuse.items()) if kind == "StatefulSet"]:
+    for statefulset in [o for (kind, _unused), o in list(redis.items()) + list(langfuse.items()) if kind == "StatefulSet"]:
         pod = statefulset["spec"]["template"]["spec"]
         assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
         for container in pod["containers"]:

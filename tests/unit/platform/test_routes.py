@@ -48,7 +48,7 @@ def render(role, **overrides):
 
 
 def routes(objects):
-    return [obj for (kind, _), obj in objects.items() if kind == "Route"]
+    return [obj for (kind, _unused), obj in objects.items() if kind == "Route"]
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_router_ingress_for_every_route(rendered, foundation):
             service = objects[("Service", route["spec"]["to"]["name"])]
             [port] = [p for p in service["spec"]["ports"] if p["name"] == route["spec"]["port"]["targetPort"]]
             workload = service["spec"]["selector"]["app.kubernetes.io/name"]
-            workloads = [o for (kind, _), o in objects.items() if kind in ("Deployment", "StatefulSet")
+            workloads = [o for (kind, _unused), o in objects.items() if kind in ("Deployment", "StatefulSet")
                          and o["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/name") == workload]
             container_port = [c["containerPort"] for w in workloads for container in w["spec"]["template"]["spec"]["containers"]
                               for c in container.get("ports", []) if c["name"] == port["targetPort"] or c["containerPort"] == port["targetPort"]]

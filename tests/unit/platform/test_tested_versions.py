@@ -70,4 +70,4 @@ def test_the_litellm_harness_s_postgresql_is_the_major_the_manifest_ships():
     harness = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(harness)
     bindir = harness.postgres_bindir()  # what the harness would start
-    assert bindir.parent.name == shipped("postgres").split(".")[0]
+    assert bindir.parent.name == shipped("postgres").split(".", maxsplit=1)[0]

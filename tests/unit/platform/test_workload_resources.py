@@ -108,9 +108,9 @@ def test_replicated_workloads_spread_over_nodes(workloads, scenario):
 
 def test_the_profiles_really_differ_in_replicas(workloads):
     """small runs one of everything (so no budget at all), medium and large more."""
-    assert [obj["metadata"]["name"] for obj, _ in replicated(workloads["small"])] == []
+    assert [obj["metadata"]["name"] for obj, _unused in replicated(workloads["small"])] == []
     assert len(list(replicated(workloads["medium"]))) >= 7
-    assert all(int(obj["spec"]["replicas"]) == 3 for obj, _ in replicated(workloads["large"])
+    assert all(int(obj["spec"]["replicas"]) == 3 for obj, _unused in replicated(workloads["large"])
                if obj["metadata"]["name"] in ("dify-api", "dify-web", "oauth2-proxy", "litellm", "langfuse-web"))
 
 
