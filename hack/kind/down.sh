@@ -18,8 +18,8 @@ if kind_cluster_exists; then
   # The nodes' volumes (/var), to check afterwards that kind removed them.
   mapfile -t nodes < <(kind_cli get nodes --name "$KIND_CLUSTER_NAME")
   if ((${#nodes[@]})); then
-    read -ra node_vols < <($ENGINE inspect --format \
-      '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' "${nodes[@]}" | tr '\n' ' ')
+    read -ra node_vols <<<"$($ENGINE inspect --format \
+      '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' "${nodes[@]}" | tr '\n' ' ')"
   fi
   kind_cli delete cluster --name "$KIND_CLUSTER_NAME" --kubeconfig "$KIND_KUBECONFIG"
 fi
