@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 host=${1:?usage: trust-registry.sh HOST[:PORT] CA_FILE}
 ca=${2:?usage: trust-registry.sh HOST[:PORT] CA_FILE}
 [[ $host =~ ^[A-Za-z0-9.-]+(:[0-9]+)?$ ]] || die "not a registry host[:port]: $host"
-[[ -s "$ca" ]] && grep -q 'BEGIN CERTIFICATE' "$ca" || die "not a PEM certificate: $ca"
+if ! grep -qs 'BEGIN CERTIFICATE' "$ca"; then die "not a PEM certificate: $ca"; fi
 
 dir=$KIND_CERTS_D/$host
 mkdir -p "$dir"
