@@ -108,6 +108,10 @@ class WaveTemplates:
                 available_variables=self._variables, searchpath=self._search_path(directory))
         rendered = templar.template(trust_as_template(self._text(path)), escape_backslashes=False)
         self.rendered += 1
+        if rendered is None:
+            # ansible-core 2.19+ gives None for a template that renders to nothing, such as one
+            # wholly inside a false `{% if %}` (foundation's sandbox-scc.yml.j2 off OpenShift).
+            rendered = ""
         if not isinstance(rendered, str):
             raise AnsibleActionFail("template %s must render to YAML text" % name)
         objects = _documents(name, rendered)
