@@ -94,6 +94,7 @@ pause_version() {
 # containerd's registry host directory for every node of the cluster (cluster.yaml extraMounts).
 KIND_CERTS_D=$KIND_CACHE/$KIND_CLUSTER_NAME/certs.d
 KIND_KUBECONFIG=${AIRGAP_KIND_KUBECONFIG:-$KIND_CACHE/$KIND_CLUSTER_NAME/kubeconfig}
+# shellcheck disable=SC2153  # BIN_DIR is set by ../localcluster/lib.sh, sourced above
 kind_cli() { "$BIN_DIR/kind" "$@"; }
 kk() { "$BIN_DIR/kubectl" --kubeconfig "$KIND_KUBECONFIG" "$@"; }
 kind_cluster_exists() { [[ -x "$BIN_DIR/kind" ]] && kind_cli get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER_NAME"; }

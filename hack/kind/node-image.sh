@@ -4,6 +4,7 @@
 # run the base image, copy kubeadm, kubelet and kubectl into /usr/bin, write /kind/version,
 # import the component images into the node's containerd, and commit with kind's entrypoint.
 # Cached by the hash of every input; prints the image reference (also in $KIND_CACHE/node-image.ref).
+# shellcheck disable=SC2016  # single-quoted commands are meant to expand inside the node container, not here
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_engine

@@ -8,6 +8,7 @@
 #         iptables-wrapper, as shipped in kube-router's module, build/image-assets), ipset, nft,
 #         conntrack, iproute2; socat and bash for the probe pods.
 # Packages come from the host's own apt sources, so a host that uses a Debian mirror uses it too.
+# shellcheck disable=SC2016  # mmdebstrap's hooks expand "$1" (the root) in their own shell, not here
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -8,6 +8,7 @@
 #   AIRGAP_KIND_REGISTRY     host[:port] of the registry standing in for Harbor (optional)
 #   AIRGAP_KIND_REGISTRY_CA  its CA certificate (PEM), trusted by containerd in every node
 #   KIND_EXPERIMENTAL_PROVIDER  podman or docker (default: docker where a Docker engine answers)
+# shellcheck disable=SC2016  # envsubst takes the names to replace as a literal '${NAME}' list
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_engine
