@@ -17,7 +17,7 @@ from dify_support import (
     run_playbook,
 )
 
-from conftest import CACHE
+from helpers.paths import CACHE
 from helpers.cluster import ensure_local_cluster
 
 pytest_plugins = ("dify_fixtures",)  # the dify and tls_files fixtures

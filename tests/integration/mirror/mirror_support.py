@@ -30,7 +30,7 @@ from harness.registry.images import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI
 from harness.registry.registry import Registry, TestCA, tools
 from helpers.playbook import run_tasks
 
-from conftest import COLLECTIONS_ROOT
+from helpers.paths import COLLECTIONS_ROOT
 
 HARBOR_ADMIN_PASSWORD = "Harbor12345"
 PUSH_SECRET = "Push-Secret-2024"

@@ -16,7 +16,7 @@ import yaml
 
 from mirror_support import PULL_SECRET, failure_message, lab  # noqa: F401  # pylint: disable=unused-import
 
-from conftest import CACHE
+from helpers.paths import CACHE
 from helpers.cluster import ensure_local_cluster
 
 CRDS = ("imagedigestmirrorsets.config.openshift.io", "imagetagmirrorsets.config.openshift.io")
