@@ -4,7 +4,7 @@
 
 KIND_SCRIPTS ?= hack/kind
 
-.PHONY: kind-tools kind-image kind-up kind-down kind-probe
+.PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-cnpg-drill
 kind-tools: ## Build kind, CoreDNS and kube-router into the cache (fast when warm)
 	$(KIND_SCRIPTS)/build-tools.sh
 
@@ -19,3 +19,8 @@ kind-down: ## Delete the kind cluster and check that nothing is left behind (ide
 
 kind-probe: kind-up ## NetworkPolicy across nodes on kind: one client refused, one allowed
 	$(KIND_SCRIPTS)/netpol-probe.sh
+
+# Its own cluster by default (airgap-cnpg), so it never disturbs the scenario's: docs/kind-cnpg.md.
+kind-cnpg-drill: export AIRGAP_KIND_CLUSTER ?= airgap-cnpg
+kind-cnpg-drill: venv images-tools kind-up ## CloudNativePG v1.30.1 for real on kind: operator, 2-instance Cluster, a worker stopped, failover timed
+	PYTHON=$(BIN)/python $(KIND_SCRIPTS)/cnpg-drill.sh $(CNPG_DRILL)

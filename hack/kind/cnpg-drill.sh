@@ -62,6 +62,22 @@ manifest_path() { # ENTRY -> the repository path without the registry host
     "$REPO/release/manifest.yml" "$1"
 }
 
+# Where the operator runs. On a worker, stopping that worker stops the operator too, and nothing
+# fails over until its pod is evicted (the default not-ready/unreachable toleration, 300 s) and
+# started elsewhere; so by default it runs on the control plane, as an operator on infra nodes
+# would. CNPG_DRILL_OPERATOR_ON_WORKER=1 keeps upstream's placement (any schedulable node).
+operator_placement() {
+  [[ ${CNPG_DRILL_OPERATOR_ON_WORKER:-0} == 1 ]] && return 0
+  cat <<'PATCH'
+      - op: add
+        path: /spec/template/spec/nodeSelector
+        value: {node-role.kubernetes.io/control-plane: ""}
+      - op: add
+        path: /spec/template/spec/tolerations
+        value: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
+PATCH
+}
+
 standin_facts() {
   local status
   status=$("$PY" "$REPO/hack/images/harbor_standin.py" status)
@@ -215,6 +231,7 @@ patches:
       - op: add
         path: /spec/template/spec/imagePullSecrets
         value: [{name: standin-pull}]
+$(operator_placement)
 EOF
   k kustomize "$WORK/kustomize/overlay" >"$WORK/operator.yaml"
   pull_secret "$OPERATOR_NS"
@@ -248,6 +265,9 @@ EOF
   drill "up: $(since "$t0")s in all"
 }
 
+# psql inside an instance pod, as postgres over the operator's socket directory.
+sql() { k -n "$NS" exec "$1" -c postgres -- psql -h /controller/run -U postgres -d app -tAc "$2"; }
+
 ready_is() { [[ "$(jp '{.status.readyInstances}')" == "$1" ]]; }
 primary_moved() { # OLD: a new primary is current and ready
   local current
@@ -262,16 +282,26 @@ failover() {
   [[ -n $primary ]] || die "no Cluster $NS/$CLUSTER: run cnpg-drill.sh up first"
   node=$(k -n "$NS" get pod "$primary" -o jsonpath='{.spec.nodeName}')
   ready_is 2 || die "the Cluster is not at 2 ready instances"
-  drill "primary $primary on $node; stopping $node"
+  sql "$primary" "CREATE TABLE IF NOT EXISTS drill (at timestamptz); INSERT INTO drill VALUES (now())" >/dev/null
+  # The row must reach the replica before the stop (asynchronous replication: CNPG's default).
+  local replica rows
+  replica=$(k -n "$NS" get pods -l "cnpg.io/cluster=$CLUSTER,cnpg.io/instanceRole=replica" -o jsonpath='{.items[0].metadata.name}')
+  rows=$(sql "$primary" "SELECT count(*) FROM drill")
+  wait_for 60 "the marker rows on the replica $replica" sh -c "[ \"\$('$KUBECTL' -n '$NS' exec '$replica' -c postgres -- psql -h /controller/run -U postgres -d app -tAc 'SELECT count(*) FROM drill')\" = '$rows' ]"
+  drill "primary $primary on $node ($rows marker rows, replicated to $replica); stopping $node"
   down_at=$(now)
   engine stop "$node" >/dev/null
   drill "$node stopped in $(since "$down_at")s"
   wait_for 120 "the node $node NotReady" \
     sh -c "[ \"\$('$KUBECTL' get node '$node' -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}')\" != True ]"
   drill "node NotReady after $(since "$down_at")s"
-  wait_for "${CNPG_DRILL_FAILOVER_TIMEOUT:-300}" "a new primary" primary_moved "$primary"
+  wait_for "${CNPG_DRILL_FAILOVER_TIMEOUT:-480}" "a new primary" primary_moved "$primary"
   promoted=$(jp '{.status.currentPrimary}')
   drill "failover: $promoted is the primary $(since "$down_at")s after the stop (phase: $(jp '{.status.phase}'))"
+  [[ "$(sql "$promoted" "SELECT pg_is_in_recovery()")" == f ]] || die "$promoted is still in recovery"
+  [[ "$(sql "$promoted" "SELECT count(*) FROM drill")" == "$rows" ]] || die "$promoted lost marker rows"
+  sql "$promoted" "INSERT INTO drill VALUES (now())" >/dev/null
+  drill "$promoted takes writes and holds the $rows marker rows written before the stop"
   k -n "$NS" get pods -o wide
 
   start=$(now)
