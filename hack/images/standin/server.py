@@ -133,6 +133,11 @@ def main(argv):
     mode = os.environ.get("MODE", "")
     print("STAND-IN: this container is a stand-in for %s, not the component itself (argv %s, MODE=%s); "
           "see docs/kind-images.md" % (name, argv[1:], mode or "-"), flush=True)
+    if len(argv) > 1 and argv[1] == "flask":
+        # A one-shot command (dify's migration Job, `flask upgrade-db`): recorded, then done.
+        record({"component": name, "port": 0, "method": "RUN", "path": " ".join(argv[1:]), "query_keys": [],
+                "body_bytes": 0})
+        return
     if mode in IDLE_MODES.get(name, ()) or (len(argv) > 1 and argv[1] == "celery"):
         record({"component": name, "port": 0, "method": "START", "path": mode or "celery", "query_keys": [],
                 "body_bytes": 0})

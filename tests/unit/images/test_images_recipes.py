@@ -129,6 +129,8 @@ def test_stand_in_shims_cover_the_commands_the_roles_run():
     script = (recipes.IMAGES_DIR / "standin" / "customize.sh").read_text()
     beat = (ROLES / "dify" / "templates" / "workloads.yml.j2").read_text()
     assert "'command': ['celery'," in beat and "/usr/local/bin/celery" in script
+    migrate = (ROLES / "dify" / "templates" / "migrate.yml.j2").read_text()
+    assert "command: [flask, upgrade-db]" in migrate and "/usr/local/bin/flask" in script
     clickhouse = (ROLES / "langfuse" / "templates" / "clickhouse.yml.j2").read_text()
     assert "command: [/usr/bin/clickhouse]" in clickhouse and "/usr/bin/clickhouse" in script
 

@@ -84,6 +84,14 @@ def test_worker_mode_listens_on_nothing_and_stays_up(stop):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
+def test_flask_runs_once_and_exits_zero():
+    """dify's migration Job runs `flask upgrade-db` and must complete (found on kind)."""
+    out = subprocess.run([sys.executable, str(SERVER), "flask", "upgrade-db"], env={"STANDIN_COMPONENT": "dify-api"},
+                         capture_output=True, text=True, timeout=30, check=False)
+    assert out.returncode == 0 and out.stdout.startswith("STAND-IN:")
+    assert '"path": "flask upgrade-db"' in out.stdout
+
+
 def test_unknown_component_fails():
     out = subprocess.run([sys.executable, str(SERVER)], env={"STANDIN_COMPONENT": "nope"}, capture_output=True,
                          text=True, timeout=30, check=False)
