@@ -1,0 +1,13 @@
+# Molecule's kind scenario: the platform's waves on a real kind cluster (hack/kind), its pods
+# pulled by digest from the Harbor stand-in (hack/images). Not part of `make test` yet:
+# docs/molecule-kind.md says which waves run and what is left.
+
+# The scenario's own cluster, so `make kind-up`'s airgap-dify is left alone.
+AIRGAP_KIND_MOLECULE_CLUSTER ?= airgap-molecule
+# `test` (destroy, create, prepare, converge, idempotence, verify, destroy), or
+# e.g. `converge`, `verify`, `destroy` to run one stage on a kept cluster.
+MOLECULE_KIND_ACTION ?= test
+
+.PHONY: molecule-kind
+molecule-kind: venv kind-image harbor-standin local-keycloak ## Molecule kind scenario: real pods pulled by digest from the Harbor stand-in
+	cd $(REPO) && AIRGAP_KIND_CLUSTER=$(AIRGAP_KIND_MOLECULE_CLUSTER) $(BIN)/molecule $(MOLECULE_KIND_ACTION) -s kind
