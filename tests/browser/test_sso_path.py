@@ -13,11 +13,10 @@ import subprocess
 import time
 
 import pytest
+from playwright import sync_api as playwright
 
 from helpers.paths import REPO
 from browser.stack import ALLOWED_GROUP, DOMAIN, ROUTER_ADDRESS, SSOStack
-
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is in requirements.txt")
 
 SHOTS = REPO / "tests" / "output" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
