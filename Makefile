@@ -79,7 +79,7 @@ changelog-lint: venv ## Check the changelog fragments
 	$(BIN)/antsibull-changelog lint
 
 .PHONY: test
-test: lint sanity units test-rules connectivity changelog-lint integration browser molecule ## Every test tier
+test: lint sanity units test-rules connectivity changelog-lint integration browser molecule molecule-kind ## Every test tier
 
 .PHONY: local-keycloak
 local-keycloak: venv ## Start the loopback Keycloak that stands in for the cluster's (idempotent)

@@ -1,5 +1,5 @@
 # Molecule's kind scenario: the platform's waves on a real kind cluster (hack/kind), its pods
-# pulled by digest from the Harbor stand-in (hack/images). Not part of `make test` yet:
+# pulled by digest from the Harbor stand-in (hack/images). Part of `make test`;
 # docs/molecule-kind.md says which waves run and what is left.
 
 # The scenario's own cluster, so `make kind-up`'s airgap-dify is left alone.
