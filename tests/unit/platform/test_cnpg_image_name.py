@@ -62,7 +62,7 @@ def webhook_image_name_errors(image_name):
     version = SEMVER_RE.match(tag)
     if not version:
         return ["invalid version tag"]
-    major, _, minor = version.group(0).partition(".")
+    major, _dot, minor = version.group(0).partition(".")
     if not major.isdigit() or (minor and not minor.split(".")[0].isdigit()):
         return ["invalid version tag"]
     return []
@@ -158,8 +158,8 @@ def test_the_input_rules_refuse_an_untagged_operand_image(role, variable):
     play = run_tasks([
         {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
         {"name": "role vars", "ansible.builtin.include_vars": {"file": str(REPO / "roles" / role / "vars" / "main.yml")}},
-        {"name": "inputs", "ansible.builtin.set_fact": {"keycloak_mode": "operator", "keycloak_route_timeout": "30s",
-                                                         variable: REGISTRY + "/p/postgresql@sha256:" + SHA}},
+        {"name": "inputs", "ansible.builtin.set_fact": {
+            "keycloak_mode": "operator", "keycloak_route_timeout": "30s", variable: REGISTRY + "/p/postgresql@sha256:" + SHA}},
         {"name": "untagged", "ansible.builtin.debug": {"var": rules}},
         {"name": "tag it", "ansible.builtin.set_fact": {variable: REGISTRY + "/p/postgresql:17.11-1@sha256:" + SHA}},
         {"name": "tagged", "ansible.builtin.debug": {"var": rules}},
