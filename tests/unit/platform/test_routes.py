@@ -91,6 +91,14 @@ def test_oauth2_proxy_waits_for_dify_as_long_as_the_router(rendered):
     assert routes(objects)[0]["metadata"]["annotations"][TIMEOUT] == "3600s"
 
 
+def test_a_timeout_in_days_reaches_oauth2_proxy_as_a_go_duration():
+    """HAProxy takes `1d`; Go's time.ParseDuration has no `d` unit and OAuth2-Proxy would not start."""
+    objects = render("oauth2_proxy", oauth2_proxy_route_timeout="1d")
+    args = objects[("Deployment", "oauth2-proxy")]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--upstream-timeout=24h" in args
+    assert routes(objects)[0]["metadata"]["annotations"][TIMEOUT] == "1d"
+
+
 def test_the_dify_api_route_serves_the_service_api_only(rendered):
     route = rendered["dify"][("Route", "dify-api")]
     assert route["spec"]["path"] == "/v1"
