@@ -23,11 +23,9 @@ a mount namespace of its own (``unshare --mount``). Only Dify is a stand-in
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -36,10 +34,11 @@ from pathlib import Path
 import yaml
 
 from harness.registry.registry import TestCA
+from helpers import kubelet
 from helpers.paths import REPO
 from helpers.playbook import run_tasks
 from helpers.role_render import render_role_objects
-from router.loopback import LoopbackRouter
+from router.loopback import LoopbackRouter, free_port
 from browser.recorder import Recorder
 
 DOMAIN = "apps.sso.test"
@@ -70,18 +69,6 @@ def oauth2_proxy_binary():
     if out.returncode != 0:
         raise RuntimeError("building OAuth2-Proxy failed:\n%s" % out.stderr[-3000:])
     return out.stdout.strip().splitlines()[-1]
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def kubelet_expand(value, env):
-    """``$(NAME)`` replaced by the container's env variable NAME, as the kubelet expands args and env values."""
-    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
-                  lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), value)
 
 
 def _with_port(service, port):
@@ -187,18 +174,15 @@ class SSOStack:
             keycloak_mode="external", __keycloak_realm_clients={"clients": [client]}))
         secret_values = dict(oidc[("Secret", "dify-platform-oidc-" + client["client_id"])]["stringData"],
                              **{"cookie-secret": secrets.token_urlsafe(24)[:32]})
-        container_env = {}
-        for item in container["env"]:
-            ref = (item.get("valueFrom") or {}).get("secretKeyRef")
-            container_env[item["name"]] = secret_values[ref["key"]] if ref else kubelet_expand(item["value"], container_env)
+        container_env = kubelet.container_env(container, lambda name, key: secret_values[key])
         upstreams = {"dify-web": self.web.port, "dify-api": self.api.port}
         args = []
         for arg in container["args"]:
-            key, _unused, value = kubelet_expand(arg, container_env).partition("=")
+            key, _unused, value = kubelet.expand(arg, container_env).partition("=")
             if key == "--http-address":
                 value = "127.0.0.1:%d" % port
             elif key == "--metrics-address":
-                value = "127.0.0.1:%d" % _free_port()
+                value = "127.0.0.1:%d" % free_port()
             elif key == "--upstream":
                 url = urllib.parse.urlsplit(value)
                 value = url._replace(netloc="127.0.0.1:%d" % upstreams[url.hostname]).geturl()
@@ -209,7 +193,7 @@ class SSOStack:
     def start(self):
         self.render()
         client = self.ensure_realm()["oauth2-proxy"]
-        port = _free_port()
+        port = free_port()
         routes = [self.objects[("Route", "dify")], self.objects[("Route", "keycloak")]]
         kc_port = urllib.parse.urlsplit(self.keycloak.url).port
         services = {(NAMESPACE, "oauth2-proxy"): _with_port(self.objects[("Service", "oauth2-proxy")], port),

@@ -16,13 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from harness.registry.registry import free_port
 from router.nginx_routes import render
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def nginx_binary():

@@ -9,7 +9,6 @@ runtime started (exec), so SIGTERM stops it cleanly.
 """
 
 import os
-import re
 import shutil
 import signal
 import socket
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import kubelet
 from helpers.role_render import render_role_objects
 
 DIGEST = "@sha256:" + "a" * 64
@@ -70,8 +70,7 @@ def start(container, workdir, port):
         assert "valueFrom" in item and item["valueFrom"]["secretKeyRef"]["key"] == "password", item
         env[item["name"]] = PASSWORD
     # The kubelet expands $(VAR) in command and args from the container's environment.
-    argv = [re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), word)
-            for word in container.get("command", []) + args]
+    argv = kubelet.argv(container, env, args)
     # What the runtime is given is kept in the container's configuration (crictl inspect), in
     # execve audit records and in /proc/PID/cmdline until redis-server rewrites its title.
     assert not any("wo\\rd" in word for word in argv), argv

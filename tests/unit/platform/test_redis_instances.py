@@ -9,10 +9,10 @@ Issue 14, defects 5 and 6, and issue 21 item 3:
 - every instance is rendered from the one Redis template.
 """
 
-import re
 
 import pytest
 
+from helpers import kubelet
 from helpers.paths import REPO
 from helpers.role_render import render_role_objects
 
@@ -66,17 +66,7 @@ def env_of(container):
 def kubelet_argv(container, secrets):
     """The argv the container runtime is given: command + args with $(VAR) expanded from the
     container's env, as the kubelet does (a secretKeyRef's value comes from ``secrets``)."""
-    values = {}
-    for item in container.get("env", []):
-        if "value" in item:
-            values[item["name"]] = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: values.get(m.group(1), m.group(0)), item["value"])
-        else:
-            ref = item["valueFrom"]["secretKeyRef"]
-            values[item["name"]] = secrets[(ref["name"], ref["key"])]
-
-    def expand(text):
-        return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: values.get(m.group(1), m.group(0)), text)
-    return [expand(word) for word in container.get("command", []) + container.get("args", [])]
+    return kubelet.argv(container, kubelet.container_env(container, lambda name, key: secrets[(name, key)]))
 
 
 def test_the_cache_evicts_and_the_broker_never_does(redis):
