@@ -13,6 +13,7 @@ github.com/openshift/api $OPENSHIFT_API_VERSION security/v1/zz_generated.crd-man
 github.com/openshift/api $OPENSHIFT_API_VERSION config/v1/zz_generated.crd-manifests 0000_10_config-operator_01_imagedigestmirrorsets.crd.yaml 0000_10_config-operator_01_imagetagmirrorsets.crd.yaml
 github.com/operator-framework/api $OLM_API_VERSION crds operators.coreos.com_subscriptions.yaml operators.coreos.com_catalogsources.yaml operators.coreos.com_operatorgroups.yaml operators.coreos.com_clusterserviceversions.yaml operators.coreos.com_installplans.yaml
 github.com/cloudnative-pg/cloudnative-pg $CNPG_VERSION config/crd/bases postgresql.cnpg.io_clusters.yaml postgresql.cnpg.io_databases.yaml postgresql.cnpg.io_scheduledbackups.yaml postgresql.cnpg.io_backups.yaml postgresql.cnpg.io_poolers.yaml
+github.com/cloudnative-pg/plugin-barman-cloud $BARMAN_CLOUD_PLUGIN_VERSION config/crd/bases barmancloud.cnpg.io_objectstores.yaml
 github.com/prometheus-operator/prometheus-operator $PROMETHEUS_OPERATOR_VERSION example/prometheus-operator-crd monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_prometheusrules.yaml
 github.com/grafana/grafana-operator/v5 $GRAFANA_OPERATOR_VERSION config/crd/bases grafana.integreatly.org_grafanadashboards.yaml grafana.integreatly.org_grafanadatasources.yaml
 github.com/open-telemetry/opentelemetry-operator $OTEL_OPERATOR_VERSION config/crd/bases opentelemetry.io_opentelemetrycollectors.yaml
