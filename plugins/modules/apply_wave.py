@@ -168,13 +168,16 @@ options:
       - A missing or stale record only costs the applies it would have saved.
       - The same directory holds C(rendered.json), the memo of rendered templates. For each template it keeps a
         SHA-256 digest of its source and of each file it includes or imports, the names of the variables it reads
-        (directly, or through the templates in those variables' values), a SHA-256 digest of their values, and the
-        identity and manifest digest of each object it rendered. When all of these are unchanged, the template
-        would render the same objects, so it is not rendered again.
-      - A template is rendered on every run when it renders a Secret, calls a lookup, C(now()) or a filter such as
-        C(random), reads C(hostvars) or C(vars), or reads a variable that does any of these or holds a vaulted
-        value. A change to a filter plugin's code is not seen by the memo unless ansible-core or Jinja changes
-        version; delete C(rendered.json) after changing one.
+        (directly, or through the templates in those variables' values), a SHA-256 digest of their values and of
+        what each filter and test it uses resolves to, and the identity and manifest digest of each object it
+        rendered. Every digest also covers the versions of Python, ansible-core, Jinja and PyYAML, the templating
+        settings of ansible-core, and every file under this collection's C(plugins/) directory. When all of these
+        are unchanged, the template would render the same objects, so it is not rendered again; any change renders
+        it again, with nothing to delete by hand.
+      - A template is rendered on every run when it renders a Secret, calls a lookup or C(now()), reads C(hostvars)
+        or C(vars), uses a filter or test that reads chance, the clock, files or the environment (such as
+        C(random) or C(password_hash)) or one outside ansible-core, Jinja and this collection, or reads a variable
+        that does any of these or holds a vaulted value.
       - O(render_dir) and a configured Jinja extension (C(DEFAULT_JINJA2_EXTENSIONS)) turn the memo off.
     type: str
   report:

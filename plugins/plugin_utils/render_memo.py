@@ -4,8 +4,10 @@
 """What each manifest template rendered last time, keyed by a digest of its inputs.
 
 An entry holds, for one template file: the digest of its source and of each
-source it includes, the names of the variables its output depends on, a
-digest of their values (``inputs``), and what it rendered: each object's
+source it includes, the names of the variables its output depends on and of
+the filters and tests it uses, a digest of their values and of what those
+plugins resolve to, with the code that renders (``inputs``, see
+``render_context.py``), and what it rendered: each object's
 identity and the digest of its manifest (the one the record of applied
 objects keeps). No value is written down, only digests; a template that
 renders a Secret, or reads a vaulted value, has no entry.
@@ -26,17 +28,18 @@ import os
 from ansible_collections.airgap.dify_platform.plugins.module_utils.private_file import read_json_mapping, write_private_json
 
 MEMO_FILE = "rendered.json"
-FORMAT = 1
+FORMAT = 2  # 2: entries name their plugins; the inputs digest covers the rendering code
 
 
 def text_digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def inputs_digest(context, values):
+def inputs_digest(context, values, plugins=()):
     """A digest of everything besides the sources that a render depends on: ``context``
-    (versions, field manager, force flag) and the canonical ``values``."""
-    canonical = json.dumps([FORMAT, context, values], sort_keys=True, separators=(",", ":"))
+    (versions, settings, digest of the plugins' code, field manager, force flag), the
+    canonical ``values`` and what each filter and test used resolves to (``plugins``)."""
+    canonical = json.dumps([FORMAT, context, values, list(plugins)], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -69,11 +72,13 @@ class RenderMemo:
         entry = self.entries.get(template)
         return entry if isinstance(entry, dict) else None
 
-    def remember(self, template, sources, names, inputs, recalled):
-        """Keep what ``template`` rendered: ``recalled`` is a list of (identity, manifest digest)."""
+    def remember(self, template, sources, names, inputs, recalled, plugins=()):
+        """Keep what ``template`` rendered: ``recalled`` is a list of (identity, manifest digest),
+        ``plugins`` the [kind, name] of each filter and test it uses."""
         self.entries[template] = {
             "sources": dict(sources), "names": list(names), "inputs": inputs,
-            "objects": [[ident, digest] for ident, digest in recalled]}
+            "objects": [[ident, digest] for ident, digest in recalled],
+            "plugins": [list(plugin) for plugin in plugins]}
         self._dirty = True
 
     def forget(self, template):

@@ -10,6 +10,10 @@ This module finds those inputs from the parsed template: the variables it
 names, and, through each variable's own value, the variables that value's
 templates name in turn. ``canonical_values`` gives them a stable JSON form.
 
+It also collects the filters and tests the templates name, including those
+named by a string (``map('to_json')``, ``select('match', ...)``), so that the
+caller can check what each resolves to (``render_context.PluginResolver``).
+
 Anything it cannot vouch for raises :class:`NotRecallable`; the caller then
 renders the template as usual.
 """
@@ -30,9 +34,12 @@ except ImportError:  # pragma: no cover - before 2.19 every string is a template
     def is_trusted_as_template(value):
         return True
 
-# Calls whose result is not a function of the template's inputs.
+# Calls whose result is not a function of the template's inputs. Filters and tests
+# are judged by what they resolve to (render_context.py).
 UNREPEATABLE_CALLS = frozenset(("lookup", "query", "q", "now", "lipsum"))
-UNREPEATABLE_FILTERS = frozenset(("random", "shuffle", "password_hash", "strftime"))
+# Filters that call the filter or test named by one of their arguments: its position.
+NAMED_PLUGIN_ARGUMENT = {"map": ("filter", 0), "select": ("test", 0), "reject": ("test", 0),
+                         "selectattr": ("test", 1), "rejectattr": ("test", 1)}
 # Names that stand for the whole variable state, not one variable.
 WHOLE_STATE_NAMES = frozenset(("hostvars", "vars", "varnames"))
 TEMPLATE_MARKERS = ("{{", "{%", "{#")
@@ -65,9 +72,10 @@ def parser():
     return environment
 
 
-def template_names(environment, source, name):
-    """(variables the template ``source`` reads, templates it includes or imports)."""
-    tree = _parse(environment, source, name)
+def template_names(environment, source, name, plugins=None):
+    """(variables the template ``source`` reads, templates it includes or imports); the
+    (kind, name) of each filter and test it uses is added to the set ``plugins``."""
+    tree = _parse(environment, source, name, plugins)
     included = []
     for reference in find_referenced_templates(tree):
         if reference is None:
@@ -76,8 +84,9 @@ def template_names(environment, source, name):
     return set(find_undeclared_variables(tree)), included
 
 
-def variable_closure(environment, names, variables):
-    """``names`` and every variable their values' templates read, transitively, sorted.
+def variable_closure(environment, names, variables, plugins=None):
+    """``names`` and every variable their values' templates read, transitively, sorted;
+    the filters and tests those templates use are added to the set ``plugins``.
 
     A variable whose value holds a template (a role default such as
     ``"{{ platform_namespace }}"``) is rendered from other variables; those
@@ -95,7 +104,7 @@ def variable_closure(environment, names, variables):
             raise NotRecallable("it calls %s" % name)
         if name in variables:
             for text in _template_strings(variables[name]):
-                tree = _parse(environment, text, "variable %s" % name)
+                tree = _parse(environment, text, "variable %s" % name, plugins)
                 if list(find_referenced_templates(tree)):
                     raise NotRecallable("variable %s includes a template" % name)
                 pending.extend(find_undeclared_variables(tree))
@@ -115,7 +124,7 @@ def canonical_values(names, variables):
                 for name in names)
 
 
-def _parse(environment, source, name):
+def _parse(environment, source, name, plugins=None):
     try:
         tree = environment.parse(source)
     except TemplateSyntaxError:
@@ -125,9 +134,24 @@ def _parse(environment, source, name):
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in UNREPEATABLE_CALLS:
             raise NotRecallable("%s calls %s" % (name, call.node.name))
-    for node in tree.find_all(nodes.Filter):
-        if node.name.rpartition(".")[2] in UNREPEATABLE_FILTERS:
-            raise NotRecallable("%s uses the %s filter" % (name, node.name))
+    used = plugins if plugins is not None else set()
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind = "filter" if isinstance(node, nodes.Filter) else "test"
+        used.add((kind, node.name))
+        short = node.name.rpartition(".")[2]
+        if kind != "filter" or short not in NAMED_PLUGIN_ARGUMENT:
+            continue
+        if node.dyn_args is not None or node.dyn_kwargs is not None:
+            raise NotRecallable("%s passes computed arguments to %s" % (name, node.name))
+        if short == "map" and any(keyword.key == "attribute" for keyword in node.kwargs):
+            continue
+        named_kind, position = NAMED_PLUGIN_ARGUMENT[short]
+        if len(node.args) <= position:
+            continue  # select() with no test keeps what is truthy
+        argument = node.args[position]
+        if not isinstance(argument, nodes.Const) or not isinstance(argument.value, str):
+            raise NotRecallable("%s names a %s with a computed name" % (name, named_kind))
+        used.add((named_kind, argument.value))
     return tree
 
 
@@ -159,8 +183,10 @@ def _canonical(value, name):
         return value
     if isinstance(value, dict):
         return {"d": [[_canonical(key, name), _canonical(item, name)] for key, item in value.items()]}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [_canonical(item, name) for item in value]
+    if isinstance(value, tuple):  # renders as (a, b), not [a, b]
+        return {"tuple": [_canonical(item, name) for item in value]}
     if isinstance(value, (datetime.date, datetime.datetime)):
         return {"date": value.isoformat()}
     # A vaulted value (never written down, even as a digest), a set, an object.

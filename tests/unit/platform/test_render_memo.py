@@ -25,7 +25,8 @@ def test_the_memo_survives_a_save_readable_by_its_owner_only(tmp_path):
     path = tmp_path / "applied" / MEMO_FILE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     entry = RenderMemo.load(str(tmp_path / "applied")).entry(str(template))
-    assert entry == {"sources": {"": "abc"}, "names": ["a"], "inputs": "digest", "objects": [[identity(CONFIG_MAP), "d1"]]}
+    assert entry == {"sources": {"": "abc"}, "names": ["a"], "inputs": "digest", "objects": [[identity(CONFIG_MAP), "d1"]],
+                     "plugins": []}
 
 
 def test_the_entries_of_templates_that_are_gone_are_dropped(tmp_path):

@@ -40,15 +40,28 @@ def test_an_unknown_filter_does_not_stop_the_analysis():
     ("{{ query('env', 'HOME') }}", "calls query"),
     ("{{ now() }}", "calls now"),
     ("{{ lipsum() }}", "calls lipsum"),
-    ("{{ items | random }}", "random filter"),
-    ("{{ items | ansible.builtin.shuffle }}", "shuffle filter"),
-    ("{{ 'pw' | password_hash('sha512') }}", "password_hash filter"),
+    ("{{ items | map(name) }}", "filter with a computed name"),
+    ("{{ items | selectattr('a', *tests) }}", "computed arguments"),
     ("{% include name ~ '.j2' %}", "whose name is computed"),
     ("{{ broken", "does not parse"),
 ])
 def test_what_makes_a_template_unrepeatable_is_named(source, reason):
     with pytest.raises(NotRecallable, match=reason):
         names_of(source)
+
+
+def test_the_filters_and_tests_used_are_collected_with_those_named_by_a_string():
+    plugins = set()
+    template_names(JINJA, "{{ a | to_json | ansible.builtin.b64encode }}{% if b is defined %}"
+                          "{{ c | map('lower') | select('match', 'x') | selectattr('k', 'version', '1', '>')"
+                          " | map(attribute='z') | list }}{% endif %}", "t.j2", plugins)
+    assert plugins == {("filter", "to_json"), ("filter", "ansible.builtin.b64encode"), ("test", "defined"),
+                       ("filter", "map"), ("filter", "lower"), ("filter", "select"), ("test", "match"),
+                       ("filter", "selectattr"), ("test", "version"), ("filter", "list")}
+    variables = {"x": trust_as_template("{{ y | random }}")}
+    found = set()
+    variable_closure(JINJA, {"x"}, variables, found)
+    assert found == {("filter", "random")}
 
 
 def test_the_closure_follows_the_templates_in_variable_values():

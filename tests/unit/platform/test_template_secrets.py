@@ -104,6 +104,7 @@ def test_only_the_templates_of_secrets_and_lookups_are_left_out():
         "mirror/templates/cluster-config.yml.j2",  # its pull Secret
         "observability/templates/dashboards.yml.j2",  # a file lookup
         "observability/templates/litellm-metrics-secret.yml.j2",
+        "postgres/templates/backup.yml.j2",  # the CA Secret of the object store
     ]
 
 
