@@ -8,6 +8,8 @@
 #   AIRGAP_KIND_REGISTRY     host[:port] of the registry standing in for Harbor (optional)
 #   AIRGAP_KIND_REGISTRY_CA  its CA certificate (PEM), trusted by containerd in every node
 #   KIND_EXPERIMENTAL_PROVIDER  podman or docker (default: docker where a Docker engine answers)
+#   AIRGAP_KIND_INGRESS_ADDRESS  optional host address (e.g. 127.0.78.1): its ports 443 and 80 are mapped to
+#                            the control plane's NodePorts 30443 and 30080 (a test router; tests/browser/kind)
 # shellcheck disable=SC2016  # envsubst takes the names to replace as a literal '${NAME}' list
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -48,6 +50,14 @@ start=$SECONDS
 config=$KIND_CACHE/$KIND_CLUSTER_NAME/kind.yaml
 ETCD_VERSION=$ETCD_VERSION KIND_CERTS_D=$KIND_CERTS_D envsubst '${ETCD_VERSION} ${KIND_CERTS_D}' \
   <"$KIND_DIR/cluster.yaml" >"$config"
+if [[ -n "${AIRGAP_KIND_INGRESS_ADDRESS:-}" ]]; then
+  [[ $AIRGAP_KIND_INGRESS_ADDRESS =~ ^[0-9.]+$ ]] || die "AIRGAP_KIND_INGRESS_ADDRESS must be an IPv4 address"
+  map="    extraPortMappings:"
+  for port in 443:30443 80:30080; do
+    map+="\\n      - {hostPort: ${port%%:*}, containerPort: ${port#*:}, listenAddress: \"$AIRGAP_KIND_INGRESS_ADDRESS\", protocol: TCP}"
+  done
+  sed -i "/^  - role: control-plane\$/a\\$map" "$config"
+fi
 # No --wait: the nodes stay NotReady until kube-router has written the CNI config.
 # (fd 9 is the lock: the node containers' conmon processes must not inherit it, or it would be
 # held for as long as the cluster runs.)

@@ -2,8 +2,9 @@
 
 It is not the component. It listens on the component's ports, answers every
 HTTP request (its health paths included) with 200 and a JSON body saying it
-is a stand-in, and records each request (method, path, query keys, body size;
-never header values or bodies, which may hold secrets) as one JSON line on
+is a stand-in, and records each request (method, path, query keys, body size,
+and the identity headers OAuth2-Proxy sets in front of Dify; never other
+header values, cookies or bodies, which may hold secrets) as one JSON line on
 stdout and in $STANDIN_RECORD. GET /__stand_in__/requests returns the record.
 
 The component comes from $STANDIN_COMPONENT (set in each stand-in image);
@@ -39,6 +40,10 @@ COMPONENTS = {
     "langfuse-worker": {"http": [("PORT", 3030)]},
     "clickhouse": {"http": [("CLICKHOUSE_HTTP_PORT", 8123)], "tcp": [("CLICKHOUSE_TCP_PORT", 9000)]},
 }
+# The identity OAuth2-Proxy passes upstream (its --pass-user-headers, on by default with
+# --reverse-proxy: oauth2-proxy v7 pkg/middleware/headers.go). Names of people, not credentials:
+# X-Forwarded-Access-Token, Authorization and Cookie are never recorded.
+IDENTITY_HEADERS = ("X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Groups", "X-Forwarded-Preferred-Username")
 # Processes of a component that serve nothing: they only stay up (and say so).
 IDLE_MODES = {"dify-api": ("worker", "beat")}
 
@@ -83,8 +88,12 @@ def make_handler(name):
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            record({"component": name, "port": self.server.server_address[1], "method": self.command,
-                    "path": url.path, "query_keys": sorted(parse_qs(url.query)), "body_bytes": length})
+            entry = {"component": name, "port": self.server.server_address[1], "method": self.command,
+                     "path": url.path, "query_keys": sorted(parse_qs(url.query)), "body_bytes": length}
+            identity = {header: self.headers[header] for header in IDENTITY_HEADERS if header in self.headers}
+            if identity:
+                entry["identity"] = identity
+            record(entry)
             if url.path == "/__stand_in__/requests":
                 with _LOCK:
                     body = json.dumps(_RECORD).encode()

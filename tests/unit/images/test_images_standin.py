@@ -105,3 +105,23 @@ def test_sigterm_stops_it_at_once(stop):
     _get(port, "/health")
     proc.terminate()
     assert proc.wait(timeout=5) == 0
+
+
+def test_it_records_the_identity_oauth2_proxy_sends_and_no_credential(tmp_path, stop):
+    """The browser test on kind reads who reached Dify from this record (tests/browser/kind)."""
+    port = _free_port()
+    record = tmp_path / "record.jsonl"
+    proc = _start({"STANDIN_COMPONENT": "dify-web", "PORT": str(port), "STANDIN_RECORD": str(record)})
+    stop(proc)
+    _get(port, "/health")
+    request = urllib.request.Request("http://127.0.0.1:%d/apps" % port, headers={  # noqa: S310 - loopback
+        "X-Forwarded-Email": "alice@example.test", "X-Forwarded-Groups": "dify-users,other",
+        "X-Forwarded-User": "0b1c", "X-Forwarded-Access-Token": "secret-token", "Cookie": "_oauth2_proxy=secret-cookie"})
+    with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - loopback
+        assert resp.status == 200
+    entries = [json.loads(line) for line in record.read_text().splitlines()]
+    apps = next(entry for entry in entries if entry["path"] == "/apps")
+    assert apps["identity"] == {"X-Forwarded-Email": "alice@example.test", "X-Forwarded-Groups": "dify-users,other",
+                                "X-Forwarded-User": "0b1c"}
+    assert "identity" not in entries[0], "no identity header, no identity recorded"
+    assert "secret" not in record.read_text(), "tokens and cookies are never recorded"
