@@ -1,0 +1,18 @@
+# The ansible-core matrix (issue 21): ansible-test sanity (no ignore files) and the unit
+# tests on every ansible-core minor version meta/runtime.yml's requires_ansible admits,
+# each on a Python its controller supports, one row after another, each row in its own
+# cached venv (hack/matrix/venv.sh). The first and the last row, the two ends, also
+# converge the platform twice on the local control plane (second run changed=0).
+# Included by the top-level Makefile; docs/ansible-core-matrix.md has the figures.
+
+# ROW = ansible-core@Python. 2.20 and later need Python 3.12 (pyenv provides it).
+MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.5@3.12
+
+.PHONY: matrix matrix-quick
+matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends
+	hack/ensure-packages.sh shellcheck=shellcheck
+	hack/matrix/run.sh --converge-ends $(MATRIX)
+
+matrix-quick: venv ## The ansible-core matrix without the two converges (no cluster needed)
+	hack/ensure-packages.sh shellcheck=shellcheck
+	hack/matrix/run.sh $(MATRIX)
