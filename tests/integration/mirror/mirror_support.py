@@ -123,6 +123,8 @@ class Lab:
             "mirror_ca_path": str(self.ca.cert_path),
             "mirror_python": sys.executable,
             "mirror_harbor_retries": 0,
+            # The bundle (collections, wheels) has its own test, test_mirror_bundle.py.
+            "mirror_bundle_parts": [],
         }
         values.update(overrides)
         return values

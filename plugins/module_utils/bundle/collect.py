@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""mirror_to_disk: write the bundle's parts into the mirror store, each only when its inputs changed.
+
+Parts: ``collection`` (this collection), ``dependencies`` (the collections it depends
+on, transitively) and ``wheels`` (the Python wheels). The index is rewritten only when
+a part changed; then the archive parts made before no longer hold this bundle, and
+their parts list is removed so that the engine writes them again (it reuses parts whose
+inventory did not change, and the bundle is not in the image inventory).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import time
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import collections as colls
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import files, wheels
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.transfer import archive_index, parts_list
+
+PARTS = ("collection", "dependencies", "wheels")
+
+
+def source_stamp(source):
+    """Path, size and modification time of every file of a source tree (.git aside)."""
+    entries = []
+    for top, dirs, names in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            entries.append((os.path.relpath(path, source), stat.st_size, stat.st_mtime_ns))
+    return files.key_of(entries)
+
+
+class Collector:
+    """Make the chosen parts under ``<store>/bundle``; ``run()`` returns the result dict."""
+
+    def __init__(self, params, check_mode=False):
+        self.p = params
+        self.check_mode = check_mode
+        self.root = files.bundle_dir(params["store"])
+        self.old = files.load(self.root)
+        self.index = {"kind": files.KIND, "schema": files.SCHEMA, "parts": {}, "files": {}}
+        self.report = {}
+        self._listing = None
+        self._stamp_update = None
+        # Outside the store, so that it never reaches the archive parts.
+        self.stamp_path = os.path.join(os.path.dirname(os.path.abspath(params["store"])), ".bundle-source-stamp.json")
+
+    def _stamp(self):
+        try:
+            with open(self.stamp_path, "rb") as handle:
+                return json.loads(handle.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _unchanged(self, name, key):
+        part = self.old["parts"].get(name)
+        if not part or part.get("key") != key:
+            return False
+        if files.verify(self.root, self.old, names=[name]):
+            return False
+        self._keep(name)
+        return True
+
+    def _keep(self, name):
+        part = self.old["parts"][name]
+        self.index["parts"][name] = part
+        for rel in part["files"]:
+            self.index["files"][rel] = self.old["files"][rel]
+
+    def _set(self, name, key, rels, **extra):
+        part = dict(extra, key=key, files=sorted(rels))
+        self.index["parts"][name] = part
+        self.index["files"].update(files.record_files(self.root, rels))
+
+    def _note(self, name, status, began, rels=None):
+        rels = rels if rels is not None else self.index["parts"].get(name, {}).get("files", [])
+        size = sum(self.index["files"].get(r, {}).get("size", 0) for r in rels)
+        self.report[name] = {"status": status, "files": len(rels), "bytes": size,
+                             "seconds": round(time.time() - began, 2)}
+
+    def listing(self):
+        if self._listing is None:
+            self._listing = colls.list_installed(self.p["galaxy_path"], self.p.get("collections_paths"))
+        return self._listing
+
+    # -- parts ---------------------------------------------------------------------------------
+    def collection(self):
+        began = time.time()
+        source = self.p["collection_source"]
+        coll_dir = os.path.join(self.root, "collections")
+        if os.path.isfile(os.path.join(source, "galaxy.yml")):
+            stamp = source_stamp(source)
+            if self._stamp().get(source) == stamp and self.old["parts"].get("collection") \
+                    and not files.verify(self.root, self.old, names=["collection"]):
+                # The tree is as it was when its tarball was built: no build (which takes seconds).
+                self._keep("collection")
+                self._note("collection", "unchanged", began)
+                return json.loads(colls.manifest_of_artifact(os.path.join(self.root, self.old["parts"]["collection"]["files"][0]))
+                                  .decode("utf-8"))
+            os.makedirs(self.root, exist_ok=True)
+            artifact = colls.build_source(source, self.root, self.p["galaxy_path"])
+            try:
+                manifest_bytes = colls.manifest_of_artifact(artifact)
+                key = files.key_of("built", manifest_bytes.decode("utf-8"))
+                if self._unchanged("collection", key):
+                    self._note("collection", "unchanged", began)
+                    self._stamp_update = (source, stamp)
+                    return json.loads(manifest_bytes.decode("utf-8"))
+                if self.check_mode:
+                    self._note("collection", "would_write", began, [])
+                    return json.loads(manifest_bytes.decode("utf-8"))
+                os.makedirs(coll_dir, exist_ok=True)
+                name = os.path.basename(artifact)
+                os.replace(artifact, os.path.join(coll_dir, name))
+            finally:
+                shutil.rmtree(os.path.dirname(artifact), ignore_errors=True)
+            manifest = json.loads(manifest_bytes.decode("utf-8"))
+            self._stamp_update = (source, stamp)
+        else:
+            manifest, _files = colls.installed_info(source)
+            key = files.key_of("installed", manifest)
+            if self._unchanged("collection", key):
+                self._note("collection", "unchanged", began)
+                return manifest
+            if self.check_mode:
+                self._note("collection", "would_write", began, [])
+                return manifest
+            os.makedirs(coll_dir, exist_ok=True)
+            name, manifest = colls.repack_installed(source, coll_dir)
+        self._set("collection", key, ["collections/" + name])
+        self._note("collection", "written", began)
+        return manifest
+
+    def dependencies(self, manifest):
+        began = time.time()
+        found = colls.resolve_dependencies(manifest, self.listing())
+        inputs = []
+        for fqcn, path, version in found:
+            dep_manifest, _files = colls.installed_info(path)
+            inputs.append((fqcn, version, dep_manifest.get("file_manifest_file", {}).get("chksum_sha256")))
+        key = files.key_of(inputs)
+        if self._unchanged("dependencies", key):
+            self._note("dependencies", "unchanged", began)
+            return
+        if self.check_mode:
+            self._note("dependencies", "would_write", began, [])
+            return
+        coll_dir = os.path.join(self.root, "collections")
+        os.makedirs(coll_dir, exist_ok=True)
+        rels = []
+        for _fqcn, path, _version in found:
+            name, _manifest = colls.repack_installed(path, coll_dir)
+            rels.append("collections/" + name)
+        self._set("dependencies", key, rels, collections=["%s:%s" % (f, v) for f, _p, v in found])
+        self._note("dependencies", "written", began)
+
+    def wheels(self):
+        began = time.time()
+        text = wheels.requirements_text(self.p.get("python_requirements"), self.p.get("python_requirement_files"))
+        versions, platforms = list(self.p["python_versions"]), list(self.p["python_platforms"])
+        key = files.key_of(text, versions, platforms, self.p.get("python_implementation", "cp"))
+        if self._unchanged("wheels", key):
+            self._note("wheels", "unchanged", began)
+            return
+        if self.check_mode:
+            self._note("wheels", "would_write", began, [])
+            return
+        names = wheels.download(self.p["python"], text, os.path.join(self.root, "wheels"), versions, platforms,
+                                self.p.get("python_implementation", "cp"), self.p.get("pip_extra_args"))
+        files.atomic_write(os.path.join(self.root, "python", "requirements.txt"), text.encode("utf-8"))
+        self._set("wheels", key, ["python/requirements.txt"] + ["wheels/" + n for n in names],
+                  python_versions=versions, platforms=platforms)
+        self._note("wheels", "written", began)
+
+    # -- the run -------------------------------------------------------------------------------
+    def _remove_stale(self):
+        """Files of the bundle that no part lists any more (a dropped dependency, an older version)."""
+        keep = set(self.index["files"]) | {files.INDEX}
+        for top, _dirs, names in os.walk(self.root):
+            for leaf in names:
+                rel = os.path.relpath(os.path.join(top, leaf), self.root).replace(os.sep, "/")
+                if rel not in keep:
+                    os.unlink(os.path.join(top, leaf))
+
+    def run(self):
+        chosen = list(self.p["parts"])
+        manifest = None
+        if "collection" in chosen or "dependencies" in chosen:
+            manifest = self.collection() if "collection" in chosen else colls.installed_info(self.p["collection_source"])[0]
+        if "dependencies" in chosen:
+            self.dependencies(manifest)
+        if "wheels" in chosen:
+            self.wheels()
+        changed = files.dumps(self.index) != files.dumps(self.old)
+        result = {"changed": changed, "bundle": self.root, "parts": self.report,
+                  "bytes": sum(f["size"] for f in self.index["files"].values()), "parts_invalidated": False}
+        if self.check_mode or (not chosen and not self.old["parts"]):
+            return result
+        if changed:
+            files.atomic_write(os.path.join(self.root, files.INDEX), files.dumps(self.index))
+            self._remove_stale()
+        if self._stamp_update:
+            files.atomic_write(self.stamp_path, json.dumps(dict([self._stamp_update])).encode("utf-8"))
+        archive_dir, prefix = self.p.get("archive_dir"), self.p.get("archive_prefix")
+        # Parts written before this bundle, or with another one: the engine must write them again.
+        if archive_dir and prefix and os.path.isfile(parts_list(archive_dir, prefix)) \
+                and archive_index(archive_dir, prefix) != files.dumps(self.index):
+            os.unlink(parts_list(archive_dir, prefix))
+            result["parts_invalidated"] = True
+        return result
