@@ -55,10 +55,11 @@ def failed_job_advice(job, rerun=False):
             % (object_ref(job), again, where, metadata.get("name"), where, metadata.get("name")))
 
 
-def not_ready_message(wave, component, timeout, gates, events, failed=False, rerun=()):
+def not_ready_message(wave, component, timeout, gates, events, failed=False, rerun=(), pods=None):
     """Name every gate that is not ready, with its status and newest events; say what to do about a failed Job.
 
-    ``rerun`` holds the refs of the Jobs this run already ran once more.
+    ``rerun`` holds the refs of the Jobs this run already ran once more; ``pods`` maps a gate's
+    ref to what its pods say (pod_logs.gate_pods_detail: container states and last log lines).
     """
     blocked = [g for g in gates if not is_ready(g)]
     outcome = "failed" if failed else "did not become ready within %ss" % timeout
@@ -69,6 +70,9 @@ def not_ready_message(wave, component, timeout, gates, events, failed=False, rer
         reasons = ", ".join(not_ready_reasons(obj))
         parts.append("Blocked by %s (status: %s)%s. Recent events: %s." % (
             object_ref(obj), summary(obj), ", not ready: " + reasons if reasons else "", described))
+        said = (pods or {}).get(object_ref(obj))
+        if said:
+            parts.append("Its pods say: %s." % " ".join(said))
         if has_failed(obj):
             parts.append(failed_job_advice(obj, object_ref(obj) in rerun))
     return " ".join(parts)

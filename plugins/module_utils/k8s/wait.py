@@ -11,6 +11,7 @@ import time
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.failure import not_ready_message, object_ref
+from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.pod_logs import gate_pods_detail
 from ansible_collections.airgap.dify_platform.plugins.module_utils.k8s.readiness import (
     has_failed,
     is_gate,
@@ -80,4 +81,11 @@ def _message(client, wave, component, timeout, states, failed=False, rerun=()):
     events = []
     for namespace in sorted(set((s.get("metadata") or {}).get("namespace") for s in states) - {None}):
         events.extend((client.get_json("/api/v1/namespaces/%s/events" % namespace) or {}).get("items", []))
-    return not_ready_message(wave, component, timeout, states, events, failed=failed, rerun=rerun)
+    pods = {}
+    for state in states:
+        try:
+            pods[object_ref(state)] = gate_pods_detail(client, state)
+        except PlatformError as exc:
+            # Reading the pods must never hide why the wave failed.
+            pods[object_ref(state)] = ["(its pods could not be read: %s)" % exc]
+    return not_ready_message(wave, component, timeout, states, events, failed=failed, rerun=rerun, pods=pods)
