@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Verify: that what a run reads or wrote is what its digests say, in the store (each
+blob, each image's layout) and at the destination registry."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import inventory as inv
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.control import parallel
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.model import MirrorError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.ocilayout import (
+    REF_ANNOTATION,
+    LayoutError,
+    atomic_write,
+    blob_path,
+    local_fetch,
+    ref_dir,
+    sha256_file,
+    walk,
+)
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import CopyError, digest_of
+
+
+def ref_index_ok(store, item):
+    try:
+        with open(os.path.join(ref_dir(store, item.name), "index.json"), "rb") as handle:
+            index = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = dict(((m.get("annotations") or {}).get(REF_ANNOTATION), m.get("digest")) for m in index.get("manifests") or [])
+    return names.get(item.name) == item.digest
+
+
+def verify_store(store, inventory, mode, progress, concurrency, check_mode=False):
+    """Every blob of the inventory is there with the right size, and (full) the right sha256.
+
+    A full check is remembered in ``.verified`` (blob sizes, times and inodes):
+    a rerun on an unchanged store skips the hashing.
+    """
+    blobs = inventory.get("blobs") or {}
+    progress.phase("verifying %d blobs (%s)" % (len(blobs), mode))
+    problems = []
+    fingerprint = hashlib.sha256()
+    for digest in sorted(blobs):
+        path = blob_path(store, digest)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            problems.append("blob %s is missing" % digest)
+            continue
+        if stat.st_size != blobs[digest]:
+            problems.append("blob %s has %d bytes, the inventory says %d" % (digest, stat.st_size, blobs[digest]))
+        fingerprint.update(("%s %d %d %d\n" % (digest, stat.st_size, stat.st_mtime_ns, stat.st_ino)).encode())
+    if problems:
+        raise MirrorError("the mirror store %s does not match its inventory: %s" % (store, "; ".join(problems[:10])))
+    stamp_path = os.path.join(store, ".verified")
+    stamp = {"inventory": inv.digest_of_file(os.path.join(store, inv.INVENTORY)), "fingerprint": fingerprint.hexdigest()}
+    if mode == "quick":
+        return "sizes"
+    try:
+        with open(stamp_path, "rb") as handle:
+            if json.loads(handle.read().decode()) == stamp:
+                return "unchanged since the last full check"
+    except (OSError, ValueError):
+        pass
+
+    def check(digest):
+        return None if sha256_file(blob_path(store, digest)) == digest else digest
+
+    bad = [d for d in parallel(check, sorted(blobs), max(2, concurrency)) if d]
+    if bad:
+        raise MirrorError("%d blob(s) in %s do not match their digest (corrupted), first %s; nothing was pushed"
+                          % (len(bad), store, bad[0]))
+    if not check_mode:
+        atomic_write(stamp_path, json.dumps(stamp).encode())
+    return "sha256 of every blob"
+
+
+def check_store_images(store, items, settings):
+    for item in items:
+        sparse = bool(item.entry.get("_sparse"))
+        try:
+            closure = walk(item.digest, local_fetch(store), set(item.entry.get("_platforms") or []) if sparse else None)
+        except LayoutError as exc:
+            raise MirrorError("image %s in the store: %s" % (item.name, exc)) from exc
+        closure.sparse = sparse
+        item.closure = closure
+
+
+def is_present(skopeo, item, dest_ref_base):
+    """Whether the destination already holds the image (and, when sparse, each chosen platform)."""
+    digests = [item.digest] + ([c["digest"] for c in item.closure.children] if getattr(item.closure, "sparse", False) else [])
+    for digest in digests:
+        try:
+            data = skopeo.inspect_raw("docker://%s@%s" % (dest_ref_base, digest), side="dest")
+        except CopyError as exc:
+            if exc.kind in ("not_found", "project"):
+                return False
+            raise
+        if digest_of(data) != digest:
+            return False
+    return True
