@@ -114,9 +114,19 @@ def _workload_reasons(obj):
     if obj.get("kind") == "Deployment":
         counts = ("updatedReplicas", "availableReplicas", "replicas")
         return ["%s %s of %s" % (k, status.get(k, 0), wanted) for k in counts if status.get(k, 0) != wanted]
-    updated = status.get("updatedReplicas", wanted) if status.get("updateRevision") else wanted
+    # A StatefulSet's rollout is done as kubectl rollout status judges it (kubernetes v1.36
+    # staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go, StatefulSetStatusViewer):
+    # updatedReplicas (omitted when 0) equals the replicas, and for RollingUpdate without a
+    # partition, currentRevision has become updateRevision. Until then readyReplicas may still
+    # count the pod of the old revision (seen on kind: a broken update passed the gate at once).
+    updated = status.get("updatedReplicas", 0)
     reasons = ["readyReplicas %s of %s" % (status.get("readyReplicas", 0), wanted)] if status.get("readyReplicas", 0) != wanted else []
-    return reasons + (["updatedReplicas %s of %s" % (updated, wanted)] if updated != wanted else [])
+    reasons += ["updatedReplicas %s of %s" % (updated, wanted)] if updated != wanted else []
+    strategy = spec.get("updateStrategy") or {}
+    rolling = strategy.get("type", "RollingUpdate") == "RollingUpdate" and not (strategy.get("rollingUpdate") or {}).get("partition")
+    if rolling and status.get("updateRevision") and status.get("currentRevision") != status["updateRevision"]:
+        reasons.append("currentRevision %s, updateRevision %s" % (status.get("currentRevision"), status["updateRevision"]))
+    return reasons
 
 
 def _keycloak_reasons(obj):

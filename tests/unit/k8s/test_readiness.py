@@ -29,7 +29,7 @@ def test_deployment(obj, ready):
 def statefulset(ready=1, updated=1, revision="r2"):
     return {"kind": "StatefulSet", "metadata": {"name": "s", "generation": 1}, "spec": {"replicas": 1},
             "status": {"observedGeneration": 1, "readyReplicas": ready, "updatedReplicas": updated,
-                       "updateRevision": revision}}
+                       "currentRevision": revision, "updateRevision": revision}}
 
 
 def test_statefulset():
