@@ -29,6 +29,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export KUBECONFIG := $(AIRGAP_CACHE)/kubeconfig
 export K8S_AUTH_KUBECONFIG := $(KUBECONFIG)
 
+# The phases of `make test`, in order (a mk/*.mk may append one: TEST_PHASES += ...). Each is
+# timed; the table of every phase's cold and warm cost ends the run (hack/phases/).
+TEST_PHASES := lint sanity units changelog-lint test-rules connectivity integration browser molecule molecule-kind
+
 include $(wildcard mk/*.mk)
 
 .PHONY: help
@@ -79,7 +83,12 @@ changelog-lint: venv ## Check the changelog fragments
 	$(BIN)/antsibull-changelog lint
 
 .PHONY: test
-test: lint sanity units test-rules connectivity changelog-lint integration browser molecule molecule-kind ## Every test tier
+test: ## Every test tier (TEST_PHASES), then the table of each phase's cold and warm cost
+	MAKE="$(MAKE)" hack/phases/run.sh $(TEST_PHASES)
+
+.PHONY: phases
+phases: ## The table of each phase's cold and warm cost, from the runs of `make test` this cache saw
+	@python3 hack/phases/table.py venv promtool cyclonus cluster-build $(TEST_PHASES)
 
 .PHONY: local-keycloak
 local-keycloak: venv ## Start the loopback Keycloak that stands in for the cluster's (idempotent)
@@ -101,6 +110,9 @@ bench-deploy: venv cluster-build local-keycloak ## Cold and no-op converge of ev
 clean: ## Remove local leftovers (the cache stays; `make distclean` removes it)
 	rm -rf .venv .pytest_cache .ruff_cache tests/output
 
-.PHONY: distclean
-distclean: clean cluster-down ## Remove the cache as well
+.PHONY: clean-cache
+clean-cache: cluster-down ## Stop what runs from the cache, then delete the cache (all of it: the next run is cold)
 	rm -rf $(AIRGAP_CACHE)
+
+.PHONY: distclean
+distclean: clean clean-cache ## Remove the local leftovers and the cache

@@ -98,16 +98,38 @@ def start():
     return 1
 
 
-def stop():
+def group_alive(pgid):
+    """Whether any process of the group ``pgid`` is left (kc.sh's JVM outlives kc.sh for a while)."""
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def stop(grace=30.0):
+    """Stop the server by the pid it recorded: kc.sh leads its own process group (start_new_session),
+    so the group holds the JVM too. TERM, up to ``grace`` seconds for every process of it to go, then KILL."""
     pid = running_pid()
     if pid:
         os.killpg(pid, signal.SIGTERM)
-        for _attempt in range(60):
-            if running_pid() is None:
-                break
-            time.sleep(0.5)
+        if not wait_group_gone(pid, grace):
+            os.killpg(pid, signal.SIGKILL)
+            wait_group_gone(pid, 10)
+        print("Keycloak stopped (process group %d)" % pid)
     (STATE / "pid").unlink(missing_ok=True)
     return 0
+
+
+def wait_group_gone(pgid, seconds):
+    deadline = time.monotonic() + seconds
+    while group_alive(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def status():

@@ -16,8 +16,8 @@ cluster-crds: ## Fetch the real OpenShift/operator CRDs into the cache
 cluster-up: ## Start the local control plane (idempotent); prints KUBECONFIG=...
 	$(LOCALCLUSTER)/up.sh
 
-cluster-down: ## Delete the local control plane (idempotent)
-	$(LOCALCLUSTER)/down.sh
+cluster-down: ## Stop everything the demo started, by the PIDs it recorded: control plane, loopback Keycloak (JVM included), Harbor stand-in, default kind cluster
+	PYTHON=$(or $(wildcard $(BIN)/python),python3) hack/down.sh
 
 cluster-status: ## Component health, nodes and kubeconfig path of the local control plane
 	$(LOCALCLUSTER)/status.sh
