@@ -51,7 +51,7 @@ options:
       - C(dependencies) needs C(collection).
     type: list
     elements: str
-    choices: [collection, dependencies, wheels]
+    choices: [collection, dependencies, wheels, dify_plugins]
     default: [collection, dependencies, wheels]
   collection_source:
     description:
@@ -98,6 +98,31 @@ options:
     type: list
     elements: str
     default: []
+  dify_plugins:
+    description:
+      - O(mode=mirror_to_disk), part C(dify_plugins). Dify plugin packages (C(.difypkg)) or plugin source directories.
+      - Each goes into the bundle signed. A package's own signature (the marketplace's, a partner's) is kept. An unsigned
+        package or a directory is signed with O(dify_plugin_signing_key), in the plugin daemon's format.
+      - The wheels of each plugin's C(requirements.txt) are downloaded for the daemon's Python and platform. A package
+        with only C(pyproject.toml) and C(uv.lock) is refused, because its lock names the public index.
+    type: list
+    elements: path
+    default: []
+  dify_plugin_signing_key:
+    description:
+      - The operator's RSA private key (PEM, C(RSA PRIVATE KEY), as C(dify signature generate) writes it) that signs
+        unsigned plugins. The daemon trusts its public key through C(THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS).
+    type: path
+  dify_plugin_python_versions:
+    description: Python versions of the plugin daemon (its image runs Python 3.12).
+    type: list
+    elements: str
+    default: ['3.12']
+  dify_plugin_platforms:
+    description: Platform tags of the plugin daemon's image (Ubuntu 24.04, glibc 2.39, x86_64).
+    type: list
+    elements: str
+    default: [manylinux2014_x86_64, manylinux_2_17_x86_64, manylinux_2_28_x86_64, manylinux_2_34_x86_64]
   archive_dir:
     description:
       - Where the archive parts are. With O(mode=mirror_to_disk), a parts list that does not hold this bundle is removed.
@@ -117,8 +142,10 @@ options:
     type: path
   publish_dir:
     description:
-      - O(mode=disk_to_mirror). Write there C(python/simple/) (a PEP 503 index), C(python/files/) (the wheels) and
-        C(collections/) (the tarballs), for a web server to serve read-only; empty skips it.
+      - O(mode=disk_to_mirror). Write there C(python/simple/) (a PEP 503 index of the wheels and the plugins' wheels),
+        C(python/files/) (the wheels), C(collections/) (the tarballs) and C(dify-plugins/) (the signed plugin packages),
+        for a web server to serve read-only; empty skips it. The plugin daemon's C(PIP_MIRROR_URL) points at
+        C(python/simple/) served that way.
     type: path
 notes:
   - The C(collection) and C(dependencies) parts read the collections installed on the host that runs the module.
@@ -175,7 +202,7 @@ contents:
   description: Number of files of each part of the bundle taken.
   returned: when O(mode=disk_to_mirror)
   type: dict
-  sample: {collection: 1, dependencies: 1, wheels: 45}
+  sample: {collection: 1, dependencies: 1, wheels: 38, dify_plugins: 38}
 """
 
 import os
@@ -186,6 +213,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.collect import PARTS, Collector
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.install import Installer
+
+
+# The plugin daemon's image: Python 3.12 on Ubuntu 24.04 (glibc 2.39), x86_64
+# (dify-plugin-daemon docker/local.dockerfile).
+DAEMON_PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64"]
 
 
 def argument_spec():
@@ -204,6 +236,10 @@ def argument_spec():
                               default=["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"]),
         python_implementation=dict(type="str", default="cp"),
         pip_extra_args=dict(type="list", elements="str", default=[]),
+        dify_plugins=dict(type="list", elements="path", default=[]),
+        dify_plugin_signing_key=dict(type="path", no_log=False),
+        dify_plugin_python_versions=dict(type="list", elements="str", default=["3.12"]),
+        dify_plugin_platforms=dict(type="list", elements="str", default=DAEMON_PLATFORMS),
         archive_dir=dict(type="path"),
         archive_prefix=dict(type="str"),
         collections_path=dict(type="path"),
@@ -228,6 +264,8 @@ def main():
             module.fail_json(msg="the dependencies part needs the collection part")
         if "collection" in params["parts"] and not params["collection_source"]:
             module.fail_json(msg="the collection part needs collection_source")
+        if "dify_plugins" in params["parts"] and not params["dify_plugins"]:
+            module.fail_json(msg="the dify_plugins part needs dify_plugins")
     params["galaxy_path"] = galaxy_command(module)
     params["python"] = params["python"] or sys.executable
     params["venv_python"] = params["venv_python"] or "python3"

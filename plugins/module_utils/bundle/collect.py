@@ -20,10 +20,10 @@ import shutil
 import time
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import collections as colls
-from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import files, wheels
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, files, wheels
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.transfer import archive_index, parts_list
 
-PARTS = ("collection", "dependencies", "wheels")
+PARTS = ("collection", "dependencies", "wheels", "dify_plugins")
 
 
 def source_stamp(source):
@@ -184,6 +184,65 @@ class Collector:
                   python_versions=versions, platforms=platforms)
         self._note("wheels", "written", began)
 
+    def dify_plugins(self):
+        """Each plugin package (signed: its own signature kept, or the operator's added) and the wheels it needs."""
+        began = time.time()
+        packages = []
+        for source in self.p.get("dify_plugins") or []:
+            if os.path.isdir(source):
+                data = difypkg.pack(source)
+            else:
+                with open(source, "rb") as handle:
+                    data = handle.read()
+            packages.append((source, data))
+        key_path = self.p.get("dify_plugin_signing_key")
+        versions, platforms = list(self.p["dify_plugin_python_versions"]), list(self.p["dify_plugin_platforms"])
+        # A directory's zip differs at every pack (zip times): key on the files it holds.
+        inputs = [(os.path.basename(src.rstrip("/")), difypkg.content_key(data)) for src, data in packages]
+        key = files.key_of(inputs, versions, platforms, bool(key_path))
+        if self._unchanged("dify_plugins", key):
+            self._note("dify_plugins", "unchanged", began)
+            return
+        if self.check_mode:
+            self._note("dify_plugins", "would_write", began, [])
+            return
+        private = None
+        if key_path:
+            with open(key_path, "rb") as handle:
+                private = handle.read()
+        rels, signed_here = [], []
+        wheel_dir = os.path.join(self.root, "plugin-wheels")
+        staging = os.path.join(self.root, ".plugin-wheels-new")
+        for leftover in (staging, wheel_dir + ".new"):  # of a run that failed half-way
+            shutil.rmtree(leftover, ignore_errors=True)
+        os.makedirs(os.path.join(self.root, "dify-plugins"), exist_ok=True)
+        names = set()
+        for source, data in packages:
+            if not difypkg.is_signed(data):
+                if private is None:
+                    raise files.BundleError("the plugin %s is not signed; set the operator's signing key (signatures stay on: "
+                                            "the daemon verifies every package)" % source)
+                data = difypkg.sign(data, private)
+                signed_here.append(os.path.basename(source.rstrip("/")))
+            name = difypkg.package_name(data)
+            files.atomic_write(os.path.join(self.root, "dify-plugins", name), data)
+            rels.append("dify-plugins/" + name)
+            part_dir = os.path.join(staging, name)
+            for wheel in wheels.download(self.p["python"], difypkg.requirements(data), part_dir, versions, platforms,
+                                         "cp", self.p.get("pip_extra_args")):
+                os.makedirs(wheel_dir + ".new", exist_ok=True)
+                if wheel not in names:
+                    os.replace(os.path.join(part_dir, wheel), os.path.join(wheel_dir + ".new", wheel))
+                    names.add(wheel)
+        shutil.rmtree(staging, ignore_errors=True)
+        if os.path.isdir(wheel_dir):
+            shutil.rmtree(wheel_dir)
+        if names:
+            os.replace(wheel_dir + ".new", wheel_dir)
+        self._set("dify_plugins", key, rels + ["plugin-wheels/" + n for n in sorted(names)],
+                  python_versions=versions, platforms=platforms, signed_here=sorted(signed_here))
+        self._note("dify_plugins", "written", began)
+
     # -- the run -------------------------------------------------------------------------------
     def _remove_stale(self):
         """Files of the bundle that no part lists any more (a dropped dependency, an older version)."""
@@ -203,6 +262,8 @@ class Collector:
             self.dependencies(manifest)
         if "wheels" in chosen:
             self.wheels()
+        if "dify_plugins" in chosen:
+            self.dify_plugins()
         changed = files.dumps(self.index) != files.dumps(self.old)
         result = {"changed": changed, "bundle": self.root, "parts": self.report,
                   "bytes": sum(f["size"] for f in self.index["files"].values()), "parts_invalidated": False}

@@ -174,3 +174,34 @@ def requirements(package):
                           "requirements.txt --no-hashes), package and sign it again" %
                           (" (only pyproject.toml/uv.lock, which pin the public index)" if "uv.lock" in names else ""))
     return archive.read("requirements.txt").decode("utf-8")
+
+
+def is_signed(package):
+    try:
+        comment = json.loads(_entries(package).comment.decode("utf-8") or "{}")
+    except ValueError:
+        return False
+    return bool(comment.get("signature"))
+
+
+def content_key(package):
+    """sha256 over the package's file names and contents and its signature: zip times aside."""
+    archive = _entries(package)
+    digest = hashlib.sha256(archive.comment)
+    for info in archive.infolist():
+        if not info.is_dir():
+            digest.update(info.filename.encode("utf-8") + b"\0" + hashlib.sha256(archive.read(info.filename)).digest())
+    return digest.hexdigest()
+
+
+def package_name(package):
+    """``<author>-<name>-<version>.difypkg`` from the package's manifest.yaml (top-level keys only)."""
+    fields = {}
+    for line in read_member(package, "manifest.yaml").decode("utf-8").splitlines():
+        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
+            key, _sep, value = line.partition(":")
+            fields[key.strip()] = value.strip().strip("'\"")
+    for required in ("author", "name", "version"):
+        if not fields.get(required) or "/" in fields[required]:
+            raise BundleError("the plugin's manifest.yaml has no usable %s" % required)
+    return "%s-%s-%s.difypkg" % (fields["author"], fields["name"], fields["version"])

@@ -145,23 +145,27 @@ class Installer:
 
     def publish(self, index, dest):
         began = time.time()
-        wheel_names = [rel.split("/", 1)[1] for rel in files.files_of(index, "wheels", "wheels/")]
+        wheel_paths = [os.path.join(self.root, rel) for part in ("wheels", "dify_plugins")
+                       for rel in files.files_of(index, part) if rel.endswith(".whl")]
+        copies = [(os.path.join(self.root, rel), os.path.join(dest, rel.split("/", 1)[0], rel.split("/", 1)[1]))
+                  for rel in self._tarballs_rel(index) + files.files_of(index, "dify_plugins", "dify-plugins/")]
         changed = False
         if not self.check_mode:
-            changed = simple_index.write(os.path.join(dest, "python"), os.path.join(self.root, "wheels"), wheel_names)
-            coll_dest = os.path.join(dest, "collections")
-            os.makedirs(coll_dest, exist_ok=True)
-            for tarball in self._tarballs(index):
-                target = os.path.join(coll_dest, os.path.basename(tarball))
-                if os.path.isfile(target) and files.sha256_file(target) == files.sha256_file(tarball):
+            changed = simple_index.write(os.path.join(dest, "python"), wheel_paths)
+            for source, target in copies:
+                if os.path.isfile(target) and files.sha256_file(target) == files.sha256_file(source):
                     continue
-                shutil.copyfile(tarball, target + ".tmp")
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copyfile(source, target + ".tmp")
                 os.replace(target + ".tmp", target)
                 changed = True
             self.changed = self.changed or changed
         self.report["publish"] = {"status": "would_publish" if self.check_mode else ("published" if changed else "unchanged"),
                                   "path": dest, "index_url": "file://%s/python/simple/" % os.path.abspath(dest),
-                                  "seconds": round(time.time() - began, 2)}
+                                  "wheels": len(wheel_paths), "seconds": round(time.time() - began, 2)}
+
+    def _tarballs_rel(self, index):
+        return [rel for part in ("collection", "dependencies") for rel in files.files_of(index, part, "collections/")]
 
     def run(self):
         index = self.take()
@@ -173,4 +177,3 @@ class Installer:
             self.publish(index, self.p["publish_dir"])
         return {"changed": self.changed, "bundle": self.root, "parts": self.report,
                 "contents": dict((name, len(part["files"])) for name, part in sorted(index["parts"].items()))}
-

@@ -18,6 +18,7 @@ __metaclass__ = type
 import html
 import os
 import re
+import shutil
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.files import sha256_file
 
@@ -49,27 +50,29 @@ def render(files):
     return pages
 
 
-def write(root, wheels_dir, names=None):
-    """Write ``<root>/files/<wheel>`` and ``<root>/simple/...``; return whether anything changed."""
-    names = sorted(names if names is not None else (n for n in os.listdir(wheels_dir) if n.endswith(".whl")))
-    digests = dict((n, sha256_file(os.path.join(wheels_dir, n))) for n in names)
+def write(root, wheel_paths):
+    """Write ``<root>/files/<wheel>`` and ``<root>/simple/...`` for the given wheel files; return whether anything changed."""
+    by_name = dict((os.path.basename(p), p) for p in wheel_paths)
+    names = sorted(by_name)
+    digests = dict((n, sha256_file(by_name[n])) for n in names)
     changed = False
     files_dir = os.path.join(root, "files")
     os.makedirs(files_dir, exist_ok=True)
     for name in names:
         target = os.path.join(files_dir, name)
-        if os.path.isfile(target) and os.path.getsize(target) == os.path.getsize(os.path.join(wheels_dir, name)) \
+        if os.path.isfile(target) and os.path.getsize(target) == os.path.getsize(by_name[name]) \
                 and sha256_file(target) == digests[name]:
             continue
-        with open(os.path.join(wheels_dir, name), "rb") as src, open(target + ".tmp", "wb") as dst:
-            dst.write(src.read())
+        shutil.copyfile(by_name[name], target + ".tmp")
         os.replace(target + ".tmp", target)
         changed = True
     for stale in set(os.listdir(files_dir)) - set(names):
         os.unlink(os.path.join(files_dir, stale))
         changed = True
-    for rel, data in render(digests).items():
-        path = os.path.join(root, "simple", rel)
+    pages = render(digests)
+    simple = os.path.join(root, "simple")
+    for rel, data in pages.items():
+        path = os.path.join(simple, rel)
         try:
             with open(path, "rb") as handle:
                 if handle.read() == data:
@@ -80,5 +83,8 @@ def write(root, wheels_dir, names=None):
         with open(path + ".tmp", "wb") as handle:
             handle.write(data)
         os.replace(path + ".tmp", path)
+        changed = True
+    for project in set(os.listdir(simple)) - set(p.split("/")[0] for p in pages):
+        shutil.rmtree(os.path.join(simple, project), ignore_errors=True)
         changed = True
     return changed

@@ -3,9 +3,10 @@
 The plugin (tests/fixtures/dify-plugin/airgap_echo, made with Dify's plugin SDK from PyPI,
 ``dify_plugin``; its requirements include compiled wheels: orjson, and the SDK's gevent and
 pydantic-core) is packed as a .difypkg and signed with our key in the daemon's format
-(plugins/module_utils/bundle/difypkg.py, which cites the daemon's files). Its wheels are
-downloaded for the daemon's Python (3.12, x86_64 glibc) and served as a PEP 503 index by a
-read-only web server on loopback. Then the daemon's own steps, from
+(plugins/module_utils/bundle/difypkg.py, which cites the daemon's files). The bundle's dify_plugins
+part signs it and downloads its wheels for the daemon's Python (3.12, x86_64 glibc); it goes
+through the engine's archive parts; on the other side the bundle is taken from the parts and
+published as a PEP 503 index, served by a read-only web server on loopback. Then the daemon's own steps, from
 dify-plugin-daemon internal/core/local_runtime/setup_python_environment.go:
 
 * ``uv venv .venv --python 3.12`` (createVirtualEnvironment);
@@ -21,6 +22,7 @@ Signature checks use the daemon's algorithm: a tampered package and an unsigned 
 import hashlib
 import http.server
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -32,7 +34,10 @@ from functools import partial
 
 import pytest
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, simple_index, wheels
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.collect import Collector
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.install import Installer
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import archive
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.files import BundleError
 from helpers.paths import CACHE, REPO
 
@@ -87,7 +92,7 @@ def signed(tmp_path_factory):
     (keys / "operator.pem").write_bytes(private)
     (keys / "operator.pub").write_bytes(public)
     package = difypkg.sign(difypkg.pack(str(PLUGIN)), private)
-    return {"package": package, "public": public, "private": private}
+    return {"package": package, "public": public, "private": private, "key_path": str(keys / "operator.pem")}
 
 
 def test_signature_in_the_daemons_format(signed):
@@ -124,19 +129,34 @@ def test_tampered_and_unsigned_packages_are_refused(signed):
         difypkg.verify(difypkg.pack(str(PLUGIN)), [signed["public"]])
 
 
-def test_install_with_the_daemons_uv_and_no_public_index(signed, tmp_path):
-    package = signed["package"]
-    difypkg.verify(package, [signed["public"]])  # the daemon verifies before it extracts
-    requirements = difypkg.requirements(package)
-
-    # Connected side: the wheels for the daemon's Python and platform.
+def test_install_from_the_bundle_with_the_daemons_uv_and_no_public_index(signed, tmp_path):
+    """Connected side: the bundle's dify_plugins part (sign, wheels); media: the engine's archive parts;
+    bastion: the bundle taken from the parts and published as a PEP 503 index; then the daemon's uv."""
+    store = tmp_path / "connected" / "store"
+    store.mkdir(parents=True)
+    (store / "inventory.json").write_text("{}")  # the archive parts are keyed by the image inventory
+    params = {"store": str(store), "parts": ["dify_plugins"], "dify_plugins": [str(PLUGIN)],
+              "dify_plugin_signing_key": signed["key_path"], "dify_plugin_python_versions": ["3.12"],
+              "dify_plugin_platforms": PLATFORMS, "python": sys.executable, "pip_extra_args": []}
     began = time.time()
-    wheel_dir = tmp_path / "bundle" / "wheels"
-    names = wheels.download(sys.executable, requirements, str(wheel_dir), ["3.12"], PLATFORMS)
-    download_seconds = time.time() - began
-    assert any(n.startswith("orjson-") and "cp312" in n for n in names), names
-    # Inside: the wheels as a PEP 503 index, served read-only.
-    simple_index.write(str(tmp_path / "pypi"), str(wheel_dir), names)
+    made = Collector(params).run()
+    bundle_seconds = time.time() - began
+    assert made["changed"] is True and made["parts"]["dify_plugins"]["status"] == "written"
+    index = json.loads((store / "bundle" / "index.json").read_text())
+    assert index["parts"]["dify_plugins"]["signed_here"] == ["airgap_echo"]
+    assert any(r.startswith("plugin-wheels/orjson-") and "cp312" in r for r in index["files"]), "a compiled wheel"
+    again = Collector(params).run()
+    assert again["changed"] is False and again["parts"]["dify_plugins"]["status"] == "unchanged"
+
+    media = tmp_path / "media"
+    archive.pack(str(store), str(media), "mirror-test", 4 << 20)
+    publish = tmp_path / "pypi"
+    taken = Installer({"store": str(tmp_path / "bastion" / "store"), "archive_dir": str(media), "publish_dir": str(publish)}).run()
+    assert taken["parts"]["take"]["status"] == "extracted" and taken["parts"]["publish"]["status"] == "published"
+    package = (publish / "dify-plugins" / "airgap-airgap_echo-0.0.1.difypkg").read_bytes()
+    difypkg.verify(package, [signed["public"]])  # the daemon verifies before it extracts
+    wheel_count = taken["parts"]["publish"]["wheels"]
+    size = sum(f["size"] for r, f in index["files"].items() if r.startswith("plugin-wheels/"))
 
     workdir = tmp_path / "plugin"  # the daemon extracts the package into the plugin's working path
     zipfile.ZipFile(io.BytesIO(package)).extractall(str(workdir))
@@ -148,7 +168,7 @@ def test_install_with_the_daemons_uv_and_no_public_index(signed, tmp_path):
                           capture_output=True, check=False)
     assert made.returncode == 0, made.stderr.decode()[-2000:]
 
-    with ReadOnlyIndex(tmp_path / "pypi") as index_url:
+    with ReadOnlyIndex(publish / "python") as index_url:
         # buildUVCommandEnv, plus the proxy variables the daemon adds when they are configured.
         env = {"VIRTUAL_ENV": str(workdir / ".venv"), "PATH": path, "UV_CACHE_DIR": str(tmp_path / ".uv-cache"),
                "HTTP_PROXY": REFUSED, "HTTPS_PROXY": REFUSED, "NO_PROXY": "127.0.0.1"}
@@ -164,9 +184,8 @@ def test_install_with_the_daemons_uv_and_no_public_index(signed, tmp_path):
                            cwd=str(workdir), capture_output=True, check=False, env={"PATH": path})
     assert check.returncode == 0, check.stderr.decode()[-3000:]
     assert check.stdout.decode().strip() == '{"echo":"air gap"}'
-    size = sum((wheel_dir / n).stat().st_size for n in names)
-    print("\nplugin: %d wheels, %.1f MiB, downloaded in %.1fs; uv pip install from the bundle's index in %.1fs"
-          % (len(names), size / 1048576.0, download_seconds, install_seconds))
+    print("\nplugin bundle part: %d wheels, %.1f MiB, made in %.1fs; uv pip install from the published index in %.1fs"
+          % (wheel_count, size / 1048576.0, bundle_seconds, install_seconds))
 
 
 def test_a_lock_only_plugin_is_refused_before_it_reaches_the_gap(tmp_path):
