@@ -224,7 +224,7 @@ def argument_spec():
     return dict(
         mode=dict(type="str", required=True, choices=["mirror_to_disk", "disk_to_mirror"]),
         store=dict(type="path", required=True),
-        parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
+        parts=dict(type="list", elements="str", choices=list(PARTS), default=["collection", "dependencies", "wheels"]),
         collection_source=dict(type="path"),
         collections_paths=dict(type="list", elements="path", default=[]),
         galaxy_path=dict(type="path"),
