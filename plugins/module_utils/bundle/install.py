@@ -53,6 +53,7 @@ class Installer:
         self.root = files.bundle_dir(self.store)
         self.report = {}
         self.changed = False
+        self.taken_only_in_plan = False
 
     def take(self):
         """Extract the bundle from the parts when the store does not hold the same one; return the index."""
@@ -77,6 +78,8 @@ class Installer:
                     transfer.extract(archive_dir, prefix, self.store)
                     self.changed = True
                 else:
+                    self.changed = True
+                    self.taken_only_in_plan = True
                     self.report["take"] = {"status": status, "seconds": round(time.time() - began, 2)}
                     return current
             else:
@@ -111,6 +114,7 @@ class Installer:
             except (OSError, ValueError):
                 pass
             todo.append(tarball)
+        self.changed = self.changed or bool(todo)
         if todo and not self.check_mode:
             _run([self.p["galaxy_path"], "collection", "install", "--offline", "--force", "-p", path, *tarballs],
                  "ansible-galaxy collection install --offline")
@@ -130,6 +134,7 @@ class Installer:
                 done = handle.read().strip() == key
         except OSError:
             done = False
+        self.changed = self.changed or not done
         if not done and not self.check_mode:
             python = os.path.join(venv, "bin", "python")
             if not os.path.isfile(python):
@@ -150,7 +155,13 @@ class Installer:
         copies = [(os.path.join(self.root, rel), os.path.join(dest, rel.split("/", 1)[0], rel.split("/", 1)[1]))
                   for rel in self._tarballs_rel(index) + files.files_of(index, "dify_plugins", "dify-plugins/")]
         changed = False
-        if not self.check_mode:
+        if self.check_mode:
+            # Before the extraction the files are not here to compare: anything taken anew is published anew.
+            changed = self.taken_only_in_plan or simple_index.write(
+                os.path.join(dest, "python"), wheel_paths, dry_run=True) or any(
+                not os.path.isfile(target) or files.sha256_file(target) != files.sha256_file(source) for source, target in copies)
+            self.changed = self.changed or changed
+        else:
             changed = simple_index.write(os.path.join(dest, "python"), wheel_paths)
             for source, target in copies:
                 if os.path.isfile(target) and files.sha256_file(target) == files.sha256_file(source):
@@ -160,7 +171,7 @@ class Installer:
                 os.replace(target + ".tmp", target)
                 changed = True
             self.changed = self.changed or changed
-        self.report["publish"] = {"status": "would_publish" if self.check_mode else ("published" if changed else "unchanged"),
+        self.report["publish"] = {"status": ("would_publish" if self.check_mode else "published") if changed else "unchanged",
                                   "path": dest, "index_url": "file://%s/python/simple/" % os.path.abspath(dest),
                                   "wheels": len(wheel_paths), "seconds": round(time.time() - began, 2)}
 

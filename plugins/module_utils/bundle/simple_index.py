@@ -50,27 +50,36 @@ def render(files):
     return pages
 
 
-def write(root, wheel_paths):
-    """Write ``<root>/files/<wheel>`` and ``<root>/simple/...`` for the given wheel files; return whether anything changed."""
+def write(root, wheel_paths, dry_run=False):
+    """Write ``<root>/files/<wheel>`` and ``<root>/simple/...`` for the given wheel files; return whether anything changed.
+
+    With ``dry_run``, write nothing and return whether anything would change.
+    """
     by_name = dict((os.path.basename(p), p) for p in wheel_paths)
     names = sorted(by_name)
     digests = dict((n, sha256_file(by_name[n])) for n in names)
     changed = False
     files_dir = os.path.join(root, "files")
+    simple = os.path.join(root, "simple")
+    if dry_run and not (os.path.isdir(files_dir) and os.path.isdir(simple)):
+        return True
     os.makedirs(files_dir, exist_ok=True)
     for name in names:
         target = os.path.join(files_dir, name)
         if os.path.isfile(target) and os.path.getsize(target) == os.path.getsize(by_name[name]) \
                 and sha256_file(target) == digests[name]:
             continue
+        if dry_run:
+            return True
         shutil.copyfile(by_name[name], target + ".tmp")
         os.replace(target + ".tmp", target)
         changed = True
     for stale in set(os.listdir(files_dir)) - set(names):
+        if dry_run:
+            return True
         os.unlink(os.path.join(files_dir, stale))
         changed = True
     pages = render(digests)
-    simple = os.path.join(root, "simple")
     for rel, data in pages.items():
         path = os.path.join(simple, rel)
         try:
@@ -79,12 +88,16 @@ def write(root, wheel_paths):
                     continue
         except OSError:
             pass
+        if dry_run:
+            return True
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + ".tmp", "wb") as handle:
             handle.write(data)
         os.replace(path + ".tmp", path)
         changed = True
     for project in set(os.listdir(simple)) - set(p.split("/")[0] for p in pages):
+        if dry_run:
+            return True
         shutil.rmtree(os.path.join(simple, project), ignore_errors=True)
         changed = True
     return changed

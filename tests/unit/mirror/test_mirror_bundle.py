@@ -181,3 +181,26 @@ def test_check_mode_writes_nothing(tmp_path):
 def test_a_bundle_index_of_another_kind_is_refused():
     with pytest.raises(files.BundleError, match="not a mirror bundle index"):
         files.parse(json.dumps({"kind": "other", "schema": 1}).encode(), "x")
+
+
+def test_disk_to_mirror_check_mode_extracts_and_publishes_nothing(tmp_path):
+    from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.install import Installer
+
+    store, _index = bundle_store(tmp_path)
+    parts = tmp_path / "parts"
+    archive.pack(str(store), str(parts), "m", 1 << 20)
+    bastion, publish = tmp_path / "bastion" / "store", tmp_path / "pub"
+    params = {"store": str(bastion), "archive_dir": str(parts), "publish_dir": str(publish)}
+    planned = Installer(params, check_mode=True).run()
+    assert planned["changed"] is True  # check mode tells what a real run would change
+    assert planned["parts"]["take"]["status"] == "would_extract" and planned["parts"]["publish"]["status"] == "would_publish"
+    assert not bastion.exists() and not publish.exists()
+    done = Installer(params).run()
+    assert done["changed"] is True and done["parts"]["take"]["status"] == "extracted"
+    assert (publish / "python" / "simple" / "w" / "index.html").is_file()
+    again = Installer(params).run()
+    assert again["changed"] is False and again["parts"]["take"]["status"] == "unchanged"
+    assert again["parts"]["publish"]["status"] == "unchanged"
+    assert Installer(params, check_mode=True).run()["changed"] is False, "nothing to do: check mode says so"
+    (publish / "python" / "files" / "w-1-py3-none-any.whl").write_bytes(b"other")
+    assert Installer(params, check_mode=True).run()["changed"] is True, "a changed published file would be written again"
