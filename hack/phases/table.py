@@ -57,8 +57,8 @@ def main(phases):
     for phase, cold, warm, last in rows:
         state = "-" if last is None else ("ok" if last["status"] == 0 else "FAILED")
         print("%-18s %12s %12s  %-8s %s" % (phase, fmt(cold), fmt(warm), state, cold["finished"] if cold else "-"))
-    total_cold = sum(c["seconds"] for _, c, _, _ in rows if c)
-    total_warm = sum(w["seconds"] for _, _, w, _ in rows if w)
+    total_cold = sum(row[1]["seconds"] for row in rows if row[1])
+    total_warm = sum(row[2]["seconds"] for row in rows if row[2])
     print("%-18s %12s %12s" % ("sum", fmt({"seconds": total_cold}), fmt({"seconds": total_warm})))
     print("(log: %s; cold = the first successful run in a cache that began empty;" % log_path())
     print(" * = the first run here, on a cache that was not empty: not a cold figure)")

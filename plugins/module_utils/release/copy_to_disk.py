@@ -67,7 +67,7 @@ def write_ref_index(store, item):
     if getattr(closure, "sparse", False):
         for child in closure.children:
             write_layout_index(ensure_layout(platform_dir(store, item.name, child), 4), child,
-                                "%s.%s" % (item.name, os.path.basename(platform_dir(store, item.name, child))))
+                               "%s.%s" % (item.name, os.path.basename(platform_dir(store, item.name, child))))
 
 
 def pull_image(item, store, crane, fetcher, settings, progress, stopper):

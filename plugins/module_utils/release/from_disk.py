@@ -46,7 +46,7 @@ def disk_to_mirror(settings):
             except inv.InventoryError as exc:
                 raise MirrorError(str(exc)) from exc
             extra["verified"] = verify_store(settings.store, inventory, settings.verify, progress,
-                                              settings.concurrency, settings.check_mode)
+                                             settings.concurrency, settings.check_mode)
         release = inventory.get("release")
         if settings.manifest and settings.manifest.get("release") != release:
             raise MirrorError("the disk holds release %s, the release manifest is %s" % (release, settings.manifest.get("release")))

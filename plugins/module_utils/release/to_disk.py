@@ -107,7 +107,7 @@ def mirror_to_disk(settings):
                 inv.write_report(os.path.join(settings.directory, "reports", "mirror_to_disk.json"), report)
             progress.done("failed")
             raise MirrorError(failure_message(failures, stopper, "the inventory lists what is complete; run again "
-                                               "to continue where it stopped"), report)
+                                              "to continue where it stopped"), report)
         if settings.archive_dir and settings.archive_size:
             progress.phase("writing archive parts")
             prefix = settings.archive_prefix or ("mirror-%s" % release)
