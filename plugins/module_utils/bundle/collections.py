@@ -145,7 +145,7 @@ def repack_installed(path, dest_dir):
     out = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as zipped:
         zipped.write(raw.getvalue())
-    tmp = os.path.join(dest_dir, "." + name + ".tmp")
+    tmp = os.path.join(dest_dir, ".%s.tmp-%d" % (name, os.getpid()))  # left out of the archive if a run dies here
     with open(tmp, "wb") as handle:
         handle.write(out.getvalue())
     os.replace(tmp, os.path.join(dest_dir, name))
@@ -154,7 +154,7 @@ def repack_installed(path, dest_dir):
 
 def build_source(path, dest_dir, galaxy):
     """``ansible-galaxy collection build`` of a source tree into a temporary directory; return the artifact path."""
-    tmp = tempfile.mkdtemp(prefix="bundle-build-", dir=dest_dir)
+    tmp = tempfile.mkdtemp(prefix=".bundle-build.tmp-", dir=dest_dir)
     proc = subprocess.run([galaxy, "collection", "build", path, "--output-path", tmp, "--force"],  # noqa: S603 - the configured ansible-galaxy
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     built = [n for n in os.listdir(tmp) if n.endswith(".tar.gz")]

@@ -62,7 +62,8 @@ def atomic_write(path, data):
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         os.makedirs(directory)
-    tmp = "%s.tmp-%d" % (path, os.getpid())
+    # A dot name with .tmp-: what the engine's archive leaves out (release/archive.py, _entries).
+    tmp = os.path.join(directory or ".", ".%s.tmp-%d" % (os.path.basename(path), os.getpid()))
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
