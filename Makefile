@@ -98,8 +98,14 @@ local-keycloak: venv ## Start the loopback Keycloak that stands in for the clust
 local-storage: cluster-up ## The PersistentVolume pool of the local control plane (idempotent)
 	hack/local_storage.sh
 
-.PHONY: demo
-demo: venv cluster-up local-storage local-keycloak ## Bring up the local control plane and install every wave on it
+.PHONY: demo demo-kind demo-kwok
+demo: venv ## The platform running: on kind (real pods) where podman or docker works, else on kwok, saying why (AIRGAP_DEMO=kind|kwok forces one)
+	MAKE="$(MAKE)" hack/demo/run.sh
+
+demo-kind: venv kind-up ## The platform's waves on real pods in the kind cluster, then its pods and the live connectivity matrix
+	hack/demo/kind.sh
+
+demo-kwok: venv cluster-up local-storage local-keycloak ## Bring up the local control plane and install every wave on it
 	$(BIN)/ansible-playbook -i inventories/local playbooks/site.yml
 
 .PHONY: bench-deploy
