@@ -7,13 +7,15 @@
 #   cnpg-drill.sh up        images, stand-in push, operator, webhook check, Cluster healthy
 #   cnpg-drill.sh failover  stop the primary's worker, time the promotion, start it, time the rejoin
 #   cnpg-drill.sh all       both (the default)
+#   cnpg-drill.sh operator  the operator alone, idempotent, from the images already in the stand-in
+#                           (molecule/kind/prepare.yml)
 #
 # Runs on its own kind cluster (AIRGAP_KIND_CLUSTER, default airgap-cnpg; `make kind-up` first).
 # The Cluster's postgresUID/postgresGID are those of the image's `postgres` user: the operator
 # runs initdb and postgres as 26:26 by default (upstream's image user), and initdb refuses a UID
-# without a passwd entry ("initdb: could not look up effective user ID 26: user does not exist"),
-# which Debian's postgres user (a system UID) is not. CNPG_DRILL_POSTGRES_UID / _GID override;
-# set them empty to keep the operator's default.
+# without a passwd entry ("initdb: could not look up effective user ID 26: user does not exist").
+# The image built here now gives `postgres` UID 26 as upstream does, so the drill's reading finds
+# 26; CNPG_DRILL_POSTGRES_UID / _GID override; set them empty to keep the operator's default.
 set -euo pipefail
 export AIRGAP_KIND_CLUSTER=${AIRGAP_KIND_CLUSTER:-airgap-cnpg}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -104,7 +106,9 @@ EOF
 }
 
 pull_secret() { # NAMESPACE: the stand-in robot's auth file as a dockerconfigjson Secret (never printed)
-  k create namespace "$1" --dry-run=client -o yaml | k apply -f - >/dev/null
+  # Created if absent, never applied: a client-side apply would drop the labels the operator's
+  # server-side apply gives cnpg-system, and the next `kubectl diff` would find a change.
+  k get namespace "$1" >/dev/null 2>&1 || k create namespace "$1" >/dev/null
   k -n "$1" create secret generic standin-pull --type=kubernetes.io/dockerconfigjson \
     --from-file=.dockerconfigjson="$STANDIN/auth.json" --dry-run=client -o yaml | k apply -f - >/dev/null
 }
@@ -174,6 +178,60 @@ EOF
   done
 }
 
+# The operator's manifests: the module's config/default (CRDs, RBAC, Deployment, webhooks), as
+# upstream's `make generate-manifest` renders them, with the image set by kustomize; applied only
+# when `kubectl diff` finds a difference, so a second run changes nothing. Prints state=installed
+# or state=unchanged on stdout; returns once the Deployment is Available and the webhook answers.
+install_operator() { # OPERATOR_DIGEST
+  local op_digest=$1 start module state=unchanged
+  start=$(now)
+  mkdir -p "$WORK"
+  module=$(cd "$WORK" && go mod download -json "$CNPG_MODULE@$CNPG_VERSION" |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$WORK/kustomize" && mkdir -p "$WORK/kustomize/overlay"
+  cp -r "$module/config" "$WORK/kustomize/config" && chmod -R u+w "$WORK/kustomize/config"
+  cat >"$WORK/kustomize/overlay/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [../config/default]
+images:
+  - name: controller
+    newName: $REGISTRY/$PROJECT/$(manifest_path cnpg_operator)
+    digest: $op_digest
+patches:
+  - target: {group: apps, version: v1, kind: Deployment, name: controller-manager}
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/imagePullPolicy
+        value: IfNotPresent
+      - op: add
+        path: /spec/template/spec/imagePullSecrets
+        value: [{name: standin-pull}]
+$(operator_placement)
+EOF
+  k kustomize "$WORK/kustomize/overlay" >"$WORK/operator.yaml"
+  pull_secret "$OPERATOR_NS"
+  # kubectl diff exits 0 with no difference, 1 with one, more on an error (apply then reports it).
+  if ! k diff --server-side --force-conflicts -f "$WORK/operator.yaml" >/dev/null 2>&1; then
+    k apply --server-side --force-conflicts -f "$WORK/operator.yaml" >/dev/null
+    state=installed
+  fi
+  k -n "$OPERATOR_NS" rollout status deployment/cnpg-controller-manager --timeout=300s >&2
+  # The webhook answers a server-side dry run (a Cluster in the operator's namespace, not kept).
+  wait_for 120 "the operator's webhook to answer" k apply --dry-run=server -f <(
+    cluster_manifest "$REGISTRY/$PROJECT/$(manifest_path postgres):17@$op_digest" |
+      sed "s/^  namespace: $NS\$/  namespace: $OPERATOR_NS/")
+  drill "operator $CNPG_VERSION Available, webhook answering, $(since "$start")s ($state)"
+  printf 'state=%s\n' "$state"
+}
+
+# The operator alone, from the images `make harbor-standin` pushed (molecule/kind/prepare.yml);
+# the nodes already trust the stand-in's CA.
+operator() {
+  standin_facts
+  install_operator "$(stamp_digest cnpg-operator cnpg_operator)"
+}
+
 up() {
   local t0 start op_digest pg_digest entry recipe path name out
   t0=$(now)
@@ -206,38 +264,7 @@ up() {
   "$KIND_DIR/trust-registry.sh" "$REGISTRY" "$CA"
   drill "pushed to the stand-in $REGISTRY in $(since "$start")s"
 
-  # The operator's manifests: the module's config/default (CRDs, RBAC, Deployment, webhooks), as
-  # upstream's `make generate-manifest` renders them, with the image set by kustomize.
-  start=$(now)
-  local module
-  module=$(cd "$WORK" && go mod download -json "$CNPG_MODULE@$CNPG_VERSION" |
-    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
-  rm -rf "$WORK/kustomize" && mkdir -p "$WORK/kustomize/overlay"
-  cp -r "$module/config" "$WORK/kustomize/config" && chmod -R u+w "$WORK/kustomize/config"
-  cat >"$WORK/kustomize/overlay/kustomization.yaml" <<EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources: [../config/default]
-images:
-  - name: controller
-    newName: $REGISTRY/$PROJECT/$(manifest_path cnpg_operator)
-    digest: $op_digest
-patches:
-  - target: {group: apps, version: v1, kind: Deployment, name: controller-manager}
-    patch: |-
-      - op: replace
-        path: /spec/template/spec/containers/0/imagePullPolicy
-        value: IfNotPresent
-      - op: add
-        path: /spec/template/spec/imagePullSecrets
-        value: [{name: standin-pull}]
-$(operator_placement)
-EOF
-  k kustomize "$WORK/kustomize/overlay" >"$WORK/operator.yaml"
-  pull_secret "$OPERATOR_NS"
-  k apply --server-side --force-conflicts -f "$WORK/operator.yaml" >/dev/null
-  k -n "$OPERATOR_NS" rollout status deployment/cnpg-controller-manager --timeout=300s
-  drill "operator $CNPG_VERSION Available in $(since "$start")s (image $REGISTRY/$PROJECT/$(manifest_path cnpg_operator)@$op_digest)"
+  install_operator "$op_digest" >/dev/null
 
   # The webhook on the reference forms: digest only (what the roles rendered before) is refused.
   start=$(now)
@@ -318,5 +345,6 @@ case ${1:-all} in
   up) up ;;
   failover) failover ;;
   all) up && failover ;;
-  *) die "usage: cnpg-drill.sh [up|failover|all]" ;;
+  operator) operator ;;
+  *) die "usage: cnpg-drill.sh [up|failover|all|operator]" ;;
 esac
