@@ -39,7 +39,11 @@ def test_a_filter_or_test_that_reads_more_than_its_arguments_is_not(resolver, ki
 
 
 def test_a_filter_of_another_collection_is_not_vouched_for(resolver):
-    if resolver._loaders["filter"].get("community.general.json_query") is None:
+    try:
+        installed = resolver._loaders["filter"].get("community.general.json_query") is not None
+    except (KeyError, ValueError):  # ansible-core 2.21 raises for a collection it cannot find
+        installed = False
+    if not installed:
         pytest.skip("community.general is not installed")
     with pytest.raises(NotRecallable, match=r"community\.general"):
         resolver.identity("filter", "community.general.json_query")
