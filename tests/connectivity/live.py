@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import conftest  # noqa: F401  (links the collection where the contract's render finds it)
+# Importing it links the collection where the contract's render finds it.
+import conftest  # noqa: F401  # pylint: disable=unused-import
 from connectivity import live_plan
 from connectivity.render import NAMESPACE as CONTRACT_NAMESPACE
 
@@ -138,7 +139,7 @@ def run_in(namespace, pod, container, targets, timeout):
                    timeout=60 + 5 * timeout, check=False)
     answers = {}
     for line in proc.stdout.splitlines():
-        ident, _, text = line.partition(" ")
+        ident, _space, text = line.partition(" ")
         answers[ident] = live_plan.classify(text)
     for ident, _address, _port in targets:
         answers.setdefault(ident, "error: no answer (%s)" % proc.stderr.strip()[-200:])
@@ -241,8 +242,9 @@ def probe(args):
     failed = [r for r in rows if r[2] == "FAIL"]
     if failed:
         for item, answer, _verdict, note in failed:
-            print("FAIL %s flow %s -> %s:%d (%s, %s): %s" % ("declared" if item.declared else "undeclared", item.source,
-                                                         item.target, item.port, item.via, answer, note), file=sys.stderr)
+            kind = "declared" if item.declared else "undeclared"
+            print("FAIL %s flow %s -> %s:%d (%s, %s): %s" % (kind, item.source, item.target, item.port, item.via, answer, note),
+                  file=sys.stderr)
         return 1
     if not any(r[0].declared for r in rows):
         print("FAIL: no declared flow could be probed (no platform pod runs?)", file=sys.stderr)

@@ -87,18 +87,18 @@ def test_a_declared_flow_is_dialled_through_the_service_that_fronts_its_port():
 
 
 def test_a_port_no_service_fronts_is_dialled_at_the_pod_ip():
-    probes, _ = planned([("dify-migrate", "dify-api", 9999)], per_source=0)
+    probes, _skips = planned([("dify-migrate", "dify-api", 9999)], per_source=0)
     assert [(p.address, p.dial_port, p.via) for p in probes] == [("10.0.0.10", 9999, "pod/dify-api-1")]
 
 
 def test_a_service_port_to_another_container_port_is_not_used():
     # Service dify-api maps 80 -> 5001; a flow to 5001 goes to port 80 of the Service.
-    probes, _ = planned([("redis", "dify-api", 5001)], per_source=0)
+    probes, _skips = planned([("redis", "dify-api", 5001)], per_source=0)
     assert (probes[0].address, probes[0].dial_port) == ("10.96.0.11", 80)
 
 
 def test_dns_is_dialled_at_the_cluster_dns():
-    probes, _ = planned([("redis", "dns", 53)], per_source=0)
+    probes, _skips = planned([("redis", "dns", 53)], per_source=0)
     assert [(p.address, p.dial_port, p.declared) for p in probes] == [("10.96.0.53", 53, True)]
 
 
@@ -116,11 +116,11 @@ def test_flows_that_cannot_run_here_are_skipped_with_their_reason():
 
 def test_the_undeclared_sample_never_holds_a_declared_flow_nor_the_source_itself():
     flows = [("dify-api", "redis", 6379)]
-    probes, _ = planned(flows, per_source=10)
+    probes, _skips = planned(flows, per_source=10)
     undeclared = [(p.source, p.target, p.port) for p in probes if not p.declared]
     assert undeclared, "a sample is drawn"
     assert ("dify-api", "redis", 6379) not in undeclared
-    assert all(s != t for s, t, _ in undeclared)
+    assert all(s != t for s, t, _port in undeclared)
     assert ("dify-migrate", "redis", 6379) in undeclared  # the twin is a source too
     # Deterministic, and capped per source.
     assert probes == planned(flows, per_source=10)[0]
@@ -129,7 +129,7 @@ def test_the_undeclared_sample_never_holds_a_declared_flow_nor_the_source_itself
 
 
 def test_each_destination_port_is_controlled_from_its_own_pod():
-    probes, _ = planned([("dify-api", "redis", 6379), ("redis", "dns", 53)], per_source=0)
+    probes, _skips = planned([("dify-api", "redis", 6379), ("redis", "dns", 53)], per_source=0)
     assert lp.controls_for(probes, live()) == {("redis", 6379): ("live", "redis-0", PODS[1].ip)}
 
 
