@@ -72,7 +72,7 @@ def not_ready_message(wave, component, timeout, gates, events, failed=False, rer
             object_ref(obj), summary(obj), ", not ready: " + reasons if reasons else "", described))
         said = (pods or {}).get(object_ref(obj))
         if said:
-            parts.append("Its pods say: %s." % " ".join(said))
+            parts.append("Its pods say: " + " ".join(line if line.endswith(".") else line + "." for line in said))
         if has_failed(obj):
             parts.append(failed_job_advice(obj, object_ref(obj) in rerun))
     return " ".join(parts)

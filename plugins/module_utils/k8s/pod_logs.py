@@ -104,4 +104,23 @@ def gate_pods_detail(client, obj, lines=LOG_LINES, limit=PODS_PER_GATE):
     out = []
     for pod in [p for p in pods if troubled_containers(p)][:limit]:
         out.extend(describe_pod(client, pod, lines))
+        out.extend(stuck_revision(obj, pod))
     return out
+
+
+def stuck_revision(obj, pod):
+    """The advice for a StatefulSet pod of an older revision that never became ready.
+
+    A StatefulSet does not replace such a pod when a fixed template is applied: "After reverting
+    the template, you must also delete any Pods that StatefulSet had already attempted to run with
+    the bad configuration" (kubernetes.io, StatefulSet, Forced rollback). Seen on kind: a fixed
+    redis stayed in CrashLoopBackOff on the broken revision until its pod was deleted.
+    """
+    update = (obj.get("status") or {}).get("updateRevision")
+    metadata = pod.get("metadata") or {}
+    revision = (metadata.get("labels") or {}).get("controller-revision-hash")
+    if obj.get("kind") != "StatefulSet" or not update or not revision or revision == update:
+        return []
+    return ["Pod %s runs revision %s, not the update %s, and a StatefulSet never replaces a pod that is not ready: "
+            "once the cause is fixed, delete it (`kubectl -n %s delete pod %s`) and run the playbook again."
+            % (metadata.get("name"), revision, update, metadata.get("namespace"), metadata.get("name"))]

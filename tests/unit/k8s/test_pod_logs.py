@@ -117,3 +117,18 @@ def test_pods_that_cannot_be_read_never_hide_the_failure():
     message = _timed_out(Cluster([], {}, fail_pods=True))
     assert "Blocked by StatefulSet ai/redis" in message
     assert "its pods could not be read" in message
+
+
+def test_a_statefulset_pod_stuck_on_an_older_revision_gets_the_forced_rollback_advice():
+    gate = statefulset()
+    gate["status"]["updateRevision"] = "redis-new"
+    old = crashing_pod()
+    old["metadata"]["labels"] = {"controller-revision-hash": "redis-broken"}
+    lines = pod_logs.gate_pods_detail(Cluster([old], {}), gate)
+    assert lines[-1] == ("Pod redis-0 runs revision redis-broken, not the update redis-new, and a StatefulSet never replaces "
+                         "a pod that is not ready: once the cause is fixed, delete it (`kubectl -n ai delete pod redis-0`) "
+                         "and run the playbook again.")
+    current = crashing_pod()
+    current["metadata"]["labels"] = {"controller-revision-hash": "redis-new"}
+    assert not any("delete it" in line for line in pod_logs.gate_pods_detail(Cluster([current], {}), gate))
+    assert pod_logs.stuck_revision({"kind": "Deployment", "status": {"updateRevision": "x"}}, old) == []
