@@ -77,7 +77,8 @@ def read_cluster(namespaces):
                                                             for p in spec.get("ports", []))))
     dns = json.loads(kubectl("get", "service", "-n", "kube-system", "kube-dns", "-o", "json").stdout)
     dns_port = next(p["port"] for p in dns["spec"]["ports"] if p.get("protocol") == "TCP")
-    return pods, services, ports, (dns["spec"]["clusterIP"], dns_port)
+    api = json.loads(kubectl("get", "service", "-n", "default", "kubernetes", "-o", "json").stdout)["spec"]
+    return pods, services, ports, (dns["spec"]["clusterIP"], dns_port), (api["clusterIP"], api["ports"][0]["port"])
 
 
 def _wait(predicate, what, timeout=120):
@@ -177,12 +178,17 @@ def probe(args):
     flows, contract_workloads = contract_flows(args.combination)
     rendered = time.monotonic() - start
     namespaces = [args.namespace, args.namespace + "-sandbox"]
-    pods, services, pod_ports, dns = read_cluster(namespaces)
+    pods, services, pod_ports, dns, apiserver = read_cluster(namespaces)
     live = live_plan.match_workloads(contract_workloads, pods, CONTRACT_NAMESPACE, args.namespace)
     workload_ports = {w: pod_ports.get(next((p.name for p in ps if p.running), ps[0].name), {}) for w, ps in live.items()}
     sources = live_plan.sources_for(live, contract_workloads, CONTRACT_NAMESPACE, args.namespace)
-    probes, skips = live_plan.plan(flows, live, sources, services, dns, workload_ports, args.undeclared_per_source)
+    probes, skips = live_plan.plan(flows, live, sources, services, dns, workload_ports, args.undeclared_per_source, apiserver)
     controls = live_plan.controls_for(probes, live)
+    # A destination outside the pod network is controlled from a pod in a namespace of its own,
+    # without NetworkPolicy; a destination pod, from itself.
+    control_namespace = "airgap-live-probe-" + run
+    outside = live_plan.Source("control", control_namespace)
+    control_keys = {target: (ns, pod, None) if ns else (control_namespace, "", outside) for target, (ns, pod, _ip) in controls.items()}
 
     # Where each probe runs: (namespace, pod, container) per source workload and per control pod.
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -201,7 +207,10 @@ def probe(args):
             return key, (namespace, pod, attach(namespace, pod, args.image, container, custom))
         wanted = {(s.namespace, s.pod, None if s.pod else s) for s in sources.values()
                   if any(p.source == s.workload for p in probes)}
-        wanted |= {(ns, pod, None) for ns, pod, _ip in controls.values()}
+        wanted |= set(control_keys.values())
+        if outside in {key[2] for key in wanted}:
+            kubectl("create", "namespace", control_namespace)
+            kubectl("label", "namespace", control_namespace, "pod-security.kubernetes.io/enforce=restricted", TWIN_LABEL + "=" + run)
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
             shells = dict(pool.map(prepare, sorted(wanted, key=lambda k: (k[0], k[1]))))
         attached = time.monotonic() - start
@@ -211,8 +220,8 @@ def probe(args):
             source = sources[item.source]
             key = (source.namespace, source.pod, None if source.pod else source)
             jobs.setdefault(shells[key], []).append(("p%d" % index, item.address, item.dial_port))
-        for index, ((target, port), (namespace, pod, ip)) in enumerate(sorted(controls.items())):
-            jobs.setdefault(shells[(namespace, pod, None)], []).append(("c%d:%s:%d" % (index, target, port), ip, port))
+        for index, ((target, port), (_namespace, _pod, ip)) in enumerate(sorted(controls.items())):
+            jobs.setdefault(shells[control_keys[(target, port)]], []).append(("c%d:%s:%d" % (index, target, port), ip, port))
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
             results = list(pool.map(lambda item: run_in(*item[0], item[1], args.timeout), jobs.items()))
         answers = {k: v for result in results for k, v in result.items()}
@@ -221,6 +230,8 @@ def probe(args):
         for namespace, name in twins:
             if not args.keep:
                 kubectl("delete", "pod", "-n", namespace, name, "--wait=false", check=False)
+        if not args.keep:
+            kubectl("delete", "namespace", control_namespace, "--ignore-not-found", "--wait=false", check=False)
     listener = {}
     for ident, answer in answers.items():
         if ident.startswith("c"):

@@ -18,7 +18,7 @@ cluster only some components run, so each flow is either probed or skipped with 
 import hashlib
 from dataclasses import dataclass, field
 
-from connectivity.derive import DNS
+from connectivity.derive import APISERVER_IP, DNS
 
 # Labels the contract renders that a live pod may carry with another value.
 VARYING_LABELS = frozenset({"app.kubernetes.io/version", "helm.sh/chart"})
@@ -156,16 +156,24 @@ def _rank(*parts):
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def plan(flows, live, sources, services, dns, pod_ports, undeclared_per_source=4):
+API = "kubernetes-api"
+
+
+def plan(flows, live, sources, services, dns, pod_ports, undeclared_per_source=4, apiserver=None):
     """(probes, skips) for the declared ``flows`` [(source, target, port)] and a sample of undeclared pairs.
 
     ``live``: {workload: [LivePod]}; ``sources``: {workload: Source}; ``services``: [LiveService];
     ``dns``: (cluster IP, port) of the cluster DNS; ``pod_ports``: {workload: {port name: number}}.
+    ``apiserver``: (cluster IP, port) of the ``kubernetes`` Service, the one address outside the pod
+    network every cluster has: each source dials it, and only a source whose flows name the API
+    server (the contract's APISERVER_IP, e.g. CloudNativePG's instance manager) may reach it.
     """
     probes, skips = [], []
     declared = set()
     for source, target, port in sorted(set(flows)):
         declared.add((source, target, port))
+        if target == APISERVER_IP and apiserver and source in sources:
+            continue  # dialled below, once per source
         if source in PEERS:
             skips.append(Skip(source, target, port, "source is %s" % PEERS[source]))
         elif target not in live and target != DNS and not target[:1].isdigit():
@@ -193,6 +201,11 @@ def plan(flows, live, sources, services, dns, pod_ports, undeclared_per_source=4
                     number = _target_port(target, pod_ports.get(workload, {}), service_port)
                     if number and (protocol or "TCP") == "TCP":
                         ports.add((workload, number))
+    if apiserver:
+        # Egress beyond the declared CIDRs: the API server, through its Service as a client dials it.
+        for source in sorted(sources):
+            allowed = any((source, APISERVER_IP, p) in declared for p in (443, 6443))
+            probes.append(Probe(source, API, apiserver[1], allowed, apiserver[0], apiserver[1], "svc/kubernetes:%d" % apiserver[1]))
     for source in sorted(sources):
         candidates = sorted(((t, p) for t, p in ports if t != source and (source, t, p) not in declared),
                             key=lambda tp: _rank(source, *tp))
@@ -207,6 +220,9 @@ def controls_for(probes, live):
     """{(target, port): (namespace, pod, pod IP)}: where each destination's listener is checked from itself."""
     out = {}
     for probe in probes:
+        if probe.target == API and (API, probe.port) not in out:
+            # Controlled from a pod in a namespace without NetworkPolicy (live.py makes it).
+            out[(API, probe.port)] = ("", "", probe.address)
         if probe.target in live and (probe.target, probe.port) not in out:
             pod = next(p for p in live[probe.target] if p.running and p.ip)
             out[(probe.target, probe.port)] = (pod.namespace, pod.name, pod.ip)

@@ -172,3 +172,20 @@ def test_the_sample_aims_only_at_ports_that_are_served():
     probes, skips = planned([("prometheus", "redis", 9121), ("dify-api", "redis", 6379)], per_source=10)
     assert len(skips) == 1
     assert all(p.port != 9121 for p in probes)
+
+
+def test_every_source_dials_the_api_server_and_only_a_declared_one_may_reach_it():
+    found = live()
+    sources = lp.sources_for(found, CONTRACT, "ai", "live")
+    flows = [("redis", "192.0.2.60", 443), ("dify-api", "redis", 6379), ("postgres", "192.0.2.60", 6443)]
+    probes, skips = lp.plan(flows, found, sources, SERVICES, DNS, PORTS, 0, ("10.96.0.1", 443))
+    api = {p.source: p for p in probes if p.target == lp.API}
+    assert sorted(api) == sorted(sources)
+    assert api["redis"].declared and not api["dify-api"].declared and not api["dify-migrate"].declared
+    assert (api["dify-api"].address, api["dify-api"].dial_port, api["dify-api"].via) == ("10.96.0.1", 443, "svc/kubernetes:443")
+    # postgres has no pod here: its flow to the API server stays skipped, with its reason.
+    assert [s.target for s in skips] == ["192.0.2.60"]
+    # The API server's listener is controlled from a pod without NetworkPolicy (no namespace given here).
+    assert lp.controls_for(probes, found)[(lp.API, 443)] == ("", "", "10.96.0.1")
+    # Without the API server's address, the flow is skipped as before.
+    assert any(s.target == "192.0.2.60" and s.source == "redis" for s in lp.plan(flows, found, sources, SERVICES, DNS, PORTS, 0)[1])
