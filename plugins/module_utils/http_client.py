@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import random
 import socket
@@ -32,6 +33,11 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     TlsVerificationError,
     ValidationError,
 )
+
+# Request(context=...) came with ansible-core 2.17; ansible-core 2.16's Request makes an SSL
+# context of its own for every request (slower, same checks). tests/unit/common run on both
+# through the ansible-core matrix (make matrix).
+REQUEST_TAKES_CONTEXT = "context" in inspect.signature(Request.__init__).parameters
 
 RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
 
@@ -201,16 +207,19 @@ class HttpClient:
 
     def _send(self, method, url, data, headers):
         self.request_count += 1
-        if self._context is None:  # Request makes one per call otherwise, even for http (slow: it loads the CA store)
-            self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+        options = {}
+        if REQUEST_TAKES_CONTEXT:
+            if self._context is None:  # Request makes one per call otherwise, even for http (slow: it loads the CA store)
+                self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+            options["context"] = self._context
         request = Request(
-            context=self._context,
             validate_certs=self.validate_certs,
             ca_path=self.ca_path,
             timeout=self.timeout,
             http_agent=self.user_agent,
             cookies=self.cookies,
             follow_redirects="safe",
+            **options
         )
         try:
             handle = request.open(method, url, data=data, headers=headers)

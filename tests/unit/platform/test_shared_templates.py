@@ -7,11 +7,10 @@ template's sources, so editing the shared Route or Redis renders every role that
 
 from pathlib import Path
 
-from ansible.template import trust_as_template
-
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_memo import RenderMemo
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_recall import TemplateRecall
-from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import SHARED_TEMPLATES
+# The collection's shim: ansible-core's trust_as_template from 2.19 on, the text as it is before.
+from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import SHARED_TEMPLATES, trust_as_template
 
 REPO = Path(__file__).resolve().parents[3]
 ROUTE = {"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"name": "web", "namespace": "ai"}}
