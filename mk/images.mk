@@ -39,3 +39,7 @@ test-images: venv ## Unit tests of the image recipes, the OCI writer and the sta
 .PHONY: images-smoke-keycloak
 images-smoke-keycloak: images ## Start the Keycloak image for real on the PostgreSQL image (start --optimized, arbitrary UID, read-only roots)
 	CONTAINERS_CONF=$(IMAGES_CONTAINERS_CONF) hack/images/smoke-keycloak-postgres.sh
+
+.PHONY: images-smoke-litellm
+images-smoke-litellm: images ## LiteLLM's image on the PostgreSQL image: the migration Job's command (twice), readiness with the database, authenticated calls
+	CONTAINERS_CONF=$(IMAGES_CONTAINERS_CONF) hack/images/smoke-litellm-postgres.sh

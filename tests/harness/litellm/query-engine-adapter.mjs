@@ -388,7 +388,10 @@ export function unwrapTyped (value) {
   return value
 }
 
-// {columns, types, rows} -> [{column: {prisma__type, prisma__value}}]
+// {columns, types, rows} -> [{column: {prisma__type, prisma__value}}]. A NULL is
+// {"prisma__type": "null", "prisma__value": null}, as the native engine answers (prisma-engines
+// query-engine-tests queries/raw typed_output.rs); prisma-client-py's bigint, decimal and date
+// deserializers fail on a null value under their column's type (LiteLLM's key lookup did).
 export function rawRows (result) {
   if (result === null || typeof result !== 'object' || !Array.isArray(result.columns)) return result
   const { columns, types, rows } = result
@@ -397,11 +400,13 @@ export function rawRows (result) {
     columns.forEach((column, index) => {
       const type = types[index]
       const value = row[index]
-      if (typeof type === 'string' && type.endsWith('-array') && Array.isArray(value)) {
+      if (value === null || value === undefined) {
+        object[column] = { prisma__type: 'null', prisma__value: null }
+      } else if (typeof type === 'string' && type.endsWith('-array') && Array.isArray(value)) {
         const base = type.slice(0, -'-array'.length)
         object[column] = {
           prisma__type: 'array',
-          prisma__value: value.map((item) => ({ prisma__type: base, prisma__value: item }))
+          prisma__value: value.map((item) => ({ prisma__type: item === null ? 'null' : base, prisma__value: item }))
         }
       } else {
         object[column] = { prisma__type: type, prisma__value: value }

@@ -1,0 +1,1 @@
+../../../../tests/harness/litellm/query-engine-adapter.mjs
