@@ -100,7 +100,7 @@ local-storage: cluster-up ## The PersistentVolume pool of the local control plan
 
 .PHONY: demo demo-kind demo-kwok
 demo: venv ## The platform running: on kind (real pods) where podman or docker works, else on kwok, saying why (AIRGAP_DEMO=kind|kwok forces one)
-	MAKE="$(MAKE)" hack/demo/run.sh
+	hack/demo/run.sh
 
 demo-kind: venv kind-up ## The platform's waves on real pods in the kind cluster, then its pods and the live connectivity matrix
 	hack/demo/kind.sh
