@@ -5,6 +5,7 @@
 # pods and the live connectivity matrix (tests/connectivity/live.py). Needs the cluster up.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=hack/kind/lib.sh disable=SC1091  # checked on its own; sourced from the repo root (cd above)
 source hack/kind/lib.sh
 ensure_engine
 kind_cluster_exists || die "no kind cluster $KIND_CLUSTER_NAME: run make kind-up first"
@@ -18,7 +19,13 @@ ansible-playbook molecule/kind/prepare.yml
 log "converge: ansible-playbook -i $inventory playbooks/site.yml"
 ansible-playbook -i "$inventory" playbooks/site.yml
 
-variables=$(ansible-inventory -i "$inventory" --host localhost)
+# Only the variables that choose the contract's combination (live_plan.combination_for).
+variables=$(ansible-inventory -i "$inventory" --host localhost | python -c '
+import json, sys
+v = json.load(sys.stdin)
+keys = ("dify_platform_namespace", "dify_platform_components", "keycloak_mode", "dify_storage_type",
+        "dify_platform_sandbox_enabled", "langfuse_clickhouse_mode")
+print(json.dumps({k: v[k] for k in keys if k in v}))')
 namespace=$(python -c 'import json, sys; print(json.load(sys.stdin)["dify_platform_namespace"])' <<<"$variables")
 kk get pods -n "$namespace" -o wide
 kk get pods -n "$namespace-sandbox" -o wide
