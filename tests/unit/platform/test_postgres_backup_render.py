@@ -8,7 +8,10 @@ Secret key in both (barman-cloud v0.6.0 pkg/api/config.go, ``*machineryapi.Secre
 rendered the CA bundle ConfigMap's name there before, which no operator can read.
 """
 
+from helpers.paths import REPO
+from helpers.playbook import run_tasks
 from helpers.postgres_backup import render_postgres
+from helpers.role_render import PLATFORM_VARS
 
 PLUGIN = "barman-cloud.cloudnative-pg.io"
 BACKUP = {"destination_path": "s3://backups/pg", "endpoint_url": "https://s3.example.test",
@@ -101,3 +104,25 @@ def test_a_recovery_to_the_latest_point_has_no_target():
     objects = render_postgres(dict(BACKUP, server_name="r2"), extra={"postgres_recovery": {"server_name": "old"}})
     [cluster] = by_kind(objects, "Cluster")
     assert "recoveryTarget" not in cluster["spec"]["bootstrap"]["recovery"]
+
+
+def test_a_recovery_into_the_server_it_reads_is_refused_before_any_wave():
+    """barman-cloud-wal-archive refuses a server that holds WAL: the recovered Cluster needs a name of its own."""
+    rules = "__postgres_input_errors"
+    image = "harbor.example.test/p/postgresql:17.6@sha256:" + "0" * 64
+    play = run_tasks([
+        {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
+        {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(REPO / "roles" / "postgres" / "defaults" / "main.yml")}},
+        {"name": "role vars", "ansible.builtin.include_vars": {"file": str(REPO / "roles" / "postgres" / "vars" / "main.yml")}},
+        {"name": "inputs", "ansible.builtin.set_fact": {
+            "postgres_image": image, "postgres_backup": BACKUP, "postgres_recovery": {"server_name": "dify-platform-pg"}}},
+        {"name": "same", "ansible.builtin.debug": {"var": rules}},
+        {"name": "rename", "ansible.builtin.set_fact": {"postgres_backup": dict(BACKUP, server_name="dify-platform-pg-r1")}},
+        {"name": "renamed", "ansible.builtin.debug": {"var": rules}},
+        {"name": "no store", "ansible.builtin.set_fact": {"postgres_backup": None}},
+        {"name": "nothing", "ansible.builtin.debug": {"var": rules}},
+    ])
+    [same] = play.result("same")[rules]
+    assert same.startswith("postgres_recovery.server_name (dify-platform-pg) must differ"), same
+    assert play.result("renamed")[rules] == []
+    assert play.result("nothing")[rules] == ["postgres_recovery needs postgres_backup (the object store to recover from)."]
