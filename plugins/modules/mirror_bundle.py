@@ -108,6 +108,17 @@ options:
     type: list
     elements: path
     default: []
+  dify_plugin_dsl_files:
+    description:
+      - O(mode=mirror_to_disk), part C(dify_plugins). Dify DSL files whose C(dependencies) name the plugins to carry
+        (Dify's C(PluginDependency), any type). Each is taken from O(dify_plugin_dir) by its author, name and version.
+      - A plugin the directory does not hold fails the task, naming it and the DSL files that need it.
+    type: list
+    elements: path
+    default: []
+  dify_plugin_dir:
+    description: Directory of C(.difypkg) packages (downloaded from the marketplace on the connected side) for O(dify_plugin_dsl_files).
+    type: path
   dify_plugin_signing_key:
     description:
       - The operator's RSA private key (PEM, C(RSA PRIVATE KEY), as C(dify signature generate) writes it) that signs
@@ -237,6 +248,8 @@ def argument_spec():
         python_implementation=dict(type="str", default="cp"),
         pip_extra_args=dict(type="list", elements="str", default=[]),
         dify_plugins=dict(type="list", elements="path", default=[]),
+        dify_plugin_dsl_files=dict(type="list", elements="path", default=[]),
+        dify_plugin_dir=dict(type="path"),
         dify_plugin_signing_key=dict(type="path", no_log=False),
         dify_plugin_python_versions=dict(type="list", elements="str", default=["3.12"]),
         dify_plugin_platforms=dict(type="list", elements="str", default=DAEMON_PLATFORMS),
@@ -264,8 +277,8 @@ def main():
             module.fail_json(msg="the dependencies part needs the collection part")
         if "collection" in params["parts"] and not params["collection_source"]:
             module.fail_json(msg="the collection part needs collection_source")
-        if "dify_plugins" in params["parts"] and not params["dify_plugins"]:
-            module.fail_json(msg="the dify_plugins part needs dify_plugins")
+        if "dify_plugins" in params["parts"] and not (params["dify_plugins"] or params["dify_plugin_dsl_files"]):
+            module.fail_json(msg="the dify_plugins part needs dify_plugins or dify_plugin_dsl_files")
     params["galaxy_path"] = galaxy_command(module)
     params["python"] = params["python"] or sys.executable
     params["venv_python"] = params["venv_python"] or "python3"

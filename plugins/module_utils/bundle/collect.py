@@ -20,7 +20,7 @@ import shutil
 import time
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import collections as colls
-from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, files, wheels
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, dsl_plugins, files, wheels
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.transfer import archive_index, parts_list
 
 PARTS = ("collection", "dependencies", "wheels", "dify_plugins")
@@ -187,8 +187,17 @@ class Collector:
     def dify_plugins(self):
         """Each plugin package (signed: its own signature kept, or the operator's added) and the wheels it needs."""
         began = time.time()
+        sources = list(self.p.get("dify_plugins") or [])
+        if self.p.get("dify_plugin_dsl_files"):
+            needed = dsl_plugins.identifiers(self.p["dify_plugin_dsl_files"])
+            found, missing = dsl_plugins.match(needed, self.p.get("dify_plugin_dir"))
+            if missing:
+                raise files.BundleError("the DSL files need plugins that %s does not hold: %s" % (
+                    self.p.get("dify_plugin_dir") or "dify_plugin_dir (unset)",
+                    "; ".join("%s (%s)" % (i, ", ".join(f)) for i, f in sorted(missing.items()))))
+            sources.extend(p for p in found if p not in sources)
         packages = []
-        for source in self.p.get("dify_plugins") or []:
+        for source in sources:
             if os.path.isdir(source):
                 data = difypkg.pack(source)
             else:

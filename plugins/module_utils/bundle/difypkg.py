@@ -194,8 +194,8 @@ def content_key(package):
     return digest.hexdigest()
 
 
-def package_name(package):
-    """``<author>-<name>-<version>.difypkg`` from the package's manifest.yaml (top-level keys only)."""
+def manifest_fields(package):
+    """author, name and version of the package's manifest.yaml (its top-level keys)."""
     fields = {}
     for line in read_member(package, "manifest.yaml").decode("utf-8").splitlines():
         if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
@@ -204,4 +204,10 @@ def package_name(package):
     for required in ("author", "name", "version"):
         if not fields.get(required) or "/" in fields[required]:
             raise BundleError("the plugin's manifest.yaml has no usable %s" % required)
+    return fields
+
+
+def package_name(package):
+    """``<author>-<name>-<version>.difypkg``."""
+    fields = manifest_fields(package)
     return "%s-%s-%s.difypkg" % (fields["author"], fields["name"], fields["version"])

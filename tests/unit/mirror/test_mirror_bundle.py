@@ -204,3 +204,30 @@ def test_disk_to_mirror_check_mode_extracts_and_publishes_nothing(tmp_path):
     assert Installer(params, check_mode=True).run()["changed"] is False, "nothing to do: check mode says so"
     (publish / "python" / "files" / "w-1-py3-none-any.whl").write_bytes(b"other")
     assert Installer(params, check_mode=True).run()["changed"] is True, "a changed published file would be written again"
+
+
+def test_plugins_named_by_dsl_dependencies_are_found_by_author_name_version(tmp_path):
+    from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, dsl_plugins
+    from helpers.paths import REPO
+
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    (packages / "echo.difypkg").write_bytes(difypkg.pack(str(REPO / "tests" / "fixtures" / "dify-plugin" / "airgap_echo")))
+    dsl = tmp_path / "app.yml"
+    # Dify's PluginDependency, as an export writes it (api/core/plugin/entities/plugin.py).
+    dsl.write_text(
+        "app: {name: x, mode: workflow}\nkind: app\nversion: 0.6.0\ndependencies:\n"
+        "- current_identifier: null\n  type: marketplace\n  value:\n"
+        "    marketplace_plugin_unique_identifier: airgap/airgap_echo:0.0.1@" + "a" * 64 + "\n"
+        "- type: package\n  value: {plugin_unique_identifier: 'langgenius/openai:0.2.6@" + "b" * 64 + "'}\n")
+    needed = dsl_plugins.identifiers([str(dsl)])
+    assert sorted(needed) == ["airgap/airgap_echo:0.0.1@" + "a" * 64, "langgenius/openai:0.2.6@" + "b" * 64]
+    found, missing = dsl_plugins.match(needed, str(packages))
+    assert found == [str(packages / "echo.difypkg")]
+    assert missing == {"langgenius/openai:0.2.6@" + "b" * 64: ["app.yml"]}
+    store, _index = bundle_store(tmp_path)
+    with pytest.raises(files.BundleError, match=r"langgenius/openai:0\.2\.6@b+ \(app\.yml\)"):
+        Collector({"store": str(store), "parts": ["dify_plugins"], "dify_plugins": [], "dify_plugin_dsl_files": [str(dsl)],
+                   "dify_plugin_dir": str(packages), "dify_plugin_python_versions": ["3.12"], "dify_plugin_platforms": []}).run()
+    with pytest.raises(files.BundleError, match="not a plugin unique identifier"):
+        dsl_plugins.parse_identifier("openai")
