@@ -273,7 +273,9 @@ class Collector:
             self.wheels()
         if "dify_plugins" in chosen:
             self.dify_plugins()
-        changed = files.dumps(self.index) != files.dumps(self.old)
+        # In check mode a part to write is not in the new index: its status says it would change.
+        changed = files.dumps(self.index) != files.dumps(self.old) or any(
+            part["status"] == "would_write" for part in self.report.values())
         result = {"changed": changed, "bundle": self.root, "parts": self.report,
                   "bytes": sum(f["size"] for f in self.index["files"].values()), "parts_invalidated": False}
         if self.check_mode or (not chosen and not self.old["parts"]):
