@@ -21,4 +21,5 @@ bench-mirror: venv mirror-tools ## Benchmark: 20 images (~1 GB) registry->disk->
 .PHONY: test-bundle
 test-bundle: venv mirror-tools ## The bundle (collections, wheels, EE context, Dify plugin offline install): unit and integration tests
 	hack/pytest.sh tests/unit/mirror/test_mirror_bundle.py tests/integration/mirror/test_mirror_bundle.py \
-	  tests/integration/mirror/test_dify_plugin_offline.py tests/integration/ee
+	  tests/integration/mirror/test_mirror_bundle_module.py tests/integration/mirror/test_dify_plugin_offline.py \
+	  tests/integration/mirror/test_mirror_imageset.py tests/integration/mirror/test_mirror_plugin_index.py tests/integration/ee
