@@ -84,7 +84,7 @@ changelog-lint: venv ## Check the changelog fragments
 
 .PHONY: test
 test: ## Every test tier (TEST_PHASES), then the table of each phase's cold and warm cost
-	MAKE="$(MAKE)" hack/phases/run.sh $(TEST_PHASES)
+	hack/phases/run.sh $(TEST_PHASES)
 
 .PHONY: phases
 phases: ## The table of each phase's cold and warm cost, from the runs of `make test` this cache saw

@@ -10,7 +10,8 @@
 # once; its own prerequisite then finds the tool built (the builds are stamped).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-make=${MAKE:-make}
+# The recipe does not name $(MAKE), so `make -n test` only prints this command.
+make=${PHASES_MAKE:-make}
 read -ra background <<<"${BACKGROUND-promtool cyclonus cluster-build}"
 early=" ${EARLY-lint sanity units changelog-lint} "
 cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}

@@ -25,7 +25,7 @@ def run(tmp_path, *phases, cache=None, background="promtool"):
     fake.write_text(FAKE_MAKE)
     fake.chmod(0o755)
     cache = cache or tmp_path / "cache"
-    env = dict(os.environ, MAKE=str(fake), AIRGAP_CACHE=str(cache), FAKE_LOG=str(tmp_path / "calls"),
+    env = dict(os.environ, PHASES_MAKE=str(fake), AIRGAP_CACHE=str(cache), FAKE_LOG=str(tmp_path / "calls"),
                BACKGROUND=background, MAKEFLAGS="")
     proc = subprocess.run([str(REPO / "hack" / "phases" / "run.sh"), *phases], env=env, capture_output=True,
                           text=True, timeout=120, check=False)
