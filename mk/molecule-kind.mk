@@ -8,6 +8,12 @@ AIRGAP_KIND_MOLECULE_CLUSTER ?= airgap-molecule
 # e.g. `converge`, `verify`, `destroy` to run one stage on a kept cluster.
 MOLECULE_KIND_ACTION ?= test
 
+# The images the scenario's waves run (hack/images recipes), built and pushed by its
+# harbor-standin prerequisite and by prepare.yml's `make harbor-standin` (which inherits IMAGES):
+# a recipe no wave uses, or one still being written, never holds the scenario up.
+MOLECULE_KIND_IMAGES ?= redis squid standin postgres cnpg-operator
+
 .PHONY: molecule-kind
+molecule-kind: export IMAGES = $(MOLECULE_KIND_IMAGES)
 molecule-kind: venv kind-image harbor-standin local-keycloak ## Molecule kind scenario: real pods pulled by digest from the Harbor stand-in
 	cd $(REPO) && AIRGAP_KIND_CLUSTER=$(AIRGAP_KIND_MOLECULE_CLUSTER) $(BIN)/molecule $(MOLECULE_KIND_ACTION) -s kind
