@@ -138,7 +138,9 @@ class WaveTemplates:
 
 def _documents(name, rendered):
     try:
-        documents = list(yaml.load_all(str(rendered), Loader=_YAML_LOADER))
+        # str.__str__, not str(): before 2.19 a rendering that read an unsafe value (a registered
+        # result) is an AnsibleUnsafeText whose str() is itself, and the C loader takes only a str.
+        documents = list(yaml.load_all(str.__str__(rendered), Loader=_YAML_LOADER))
     except yaml.YAMLError as exc:
         raise AnsibleActionFail("template %s did not render to valid YAML: %s" % (name, exc)) from None
     objects = []

@@ -15,6 +15,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils import template_inputs, wave_templates
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.wave_templates import WaveTemplates
@@ -96,6 +97,15 @@ def test_the_copied_templar_leaves_the_action_s_templar_alone(role):
     WaveTemplates(action, _variables(role)).parts(["cm.yml.j2"])
     # copy_with_new_env must give a new templar: the action's own sees none of the wave's variables.
     assert "name" not in action._templar.available_variables
+
+
+def test_an_unsafe_value_renders_into_objects(role):
+    """A value from a registered result is unsafe (wrap_var); before 2.19 the whole rendering then
+    comes back as an AnsibleUnsafeText, which the C YAML loader refused ("a string or stream input is
+    required": keycloak's client Secrets on ansible-core 2.16)."""
+    variables = dict(_variables(role), name=wrap_var("from-a-result"))
+    [part] = WaveTemplates(_action(role / "role"), variables).parts(["cm.yml.j2"])
+    assert part.objects()[0]["metadata"]["name"] == "from-a-result"
 
 
 def test_the_file_is_read_through_the_loader(role):
