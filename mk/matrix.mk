@@ -8,6 +8,9 @@
 # ROW = ansible-core@Python. 2.20 and later need Python 3.12 (pyenv provides it).
 MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.5@3.12
 
+# A phase of `make test` (timed with the others by hack/phases).
+TEST_PHASES += matrix
+
 .PHONY: matrix matrix-quick
 matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends
 	hack/ensure-packages.sh shellcheck=shellcheck

@@ -19,6 +19,10 @@ fi
 [ "$#" -gt 0 ] || { echo "usage: hack/matrix/run.sh [--converge-ends] CORE@PYTHON..." >&2; exit 2; }
 rows=("$@")
 repo_key=$(printf '%s' "$repo" | sha256sum | cut -c1-12)
+# The main venv's (the Makefile's VENV: keyed by the hash of requirements.txt).
+main_venv=$cache/venv-$(sha256sum <"$repo/requirements.txt" | cut -c1-12)
+collections=${MATRIX_COLLECTIONS:-$main_venv/lib/python3.11/site-packages/ansible_collections}
+[ -d "$collections" ] || { echo "error: no collections at $collections (run make venv)" >&2; exit 1; }
 logs=$cache/matrix/logs-$repo_key
 report=$cache/matrix/report-$repo_key.md
 mkdir -p "$logs"
@@ -48,6 +52,11 @@ for index in "${!rows[@]}"; do
     continue
   fi
   venv=$(tail -n 1 "$logs/$core-venv.log")
+  # The other collections the roles and tests use (kubernetes.core; ansible.posix, whose json
+  # callback the tests read) are those of the main venv's `ansible` package. The tests set
+  # ANSIBLE_COLLECTIONS_PATH to this checkout's alone and find the others on sys.path
+  # (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH), so the row's venv links them into its site-packages.
+  ln -sfn "$collections" "$(echo "$venv"/lib/python3*/site-packages)/ansible_collections"
 
   step "$logs/$core-sanity.log" env ANSIBLE_CORE="$core" SANITY_PYTHON="$python_version" "$repo/hack/sanity.sh"
   sanity="$result ($seconds s)"
