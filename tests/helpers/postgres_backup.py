@@ -70,7 +70,13 @@ def wal_archive_options(configuration):
 
 
 def backup_options(configuration, name):
-    """barman-cloud-backup's options before --endpoint-url (user, name, data compression)."""
+    """barman-cloud-backup's options before --endpoint-url (pkg/backup/backup.go GetDataConfiguration)."""
     options = ["--user", "postgres", "--name", name]
-    compression = (configuration.get("data") or {}).get("compression")
-    return options + (["--%s" % compression] if compression else [])
+    data = configuration.get("data") or {}
+    if data.get("compression"):
+        options.append("--%s" % data["compression"])
+    if data.get("immediateCheckpoint"):
+        options.append("--immediate-checkpoint")
+    if data.get("jobs") is not None:
+        options += ["--jobs", str(data["jobs"])]
+    return options

@@ -39,7 +39,7 @@ def test_cloudnativepg_backs_up_through_the_plugin():
         "endpointCA": {"name": "dify-platform-pg-backup-ca", "key": "ca.crt"},
         "s3Credentials": {"accessKeyId": {"name": "backup-s3", "key": "ACCESS_KEY_ID"},
                           "secretAccessKey": {"name": "backup-s3", "key": "ACCESS_SECRET_KEY"}},
-        "wal": {"compression": "gzip"}}
+        "wal": {"compression": "gzip"}, "data": {"immediateCheckpoint": True}}
     assert "serverName" not in store["spec"]["configuration"]
     assert scheduled["spec"]["method"] == "plugin"
     assert scheduled["spec"]["pluginConfiguration"] == {"name": PLUGIN}
