@@ -148,6 +148,9 @@ def test_a_member_signs_in_reaches_dify_with_her_identity_and_signs_out(kind, br
     identity = seen[-1]["identity"]
     assert identity["X-Forwarded-Email"] == "alice@example.test", identity
     assert ALLOWED_GROUP in identity["X-Forwarded-Groups"].split(","), identity
+    page.set_content("<h1>Recorded by the dify-web stand-in pod</h1><pre>%s</pre>" % html.escape(
+        json.dumps(seen[-1], indent=1, sort_keys=True)))
+    shot(page, "02b-identity-recorded-by-the-stand-in")
 
     page.goto(APP + "/oauth2/sign_out")
     page.wait_for_load_state("networkidle")

@@ -4,8 +4,10 @@ The proxy takes its client secret and cookie secret from env, once. When the
 keycloak wave writes a new client secret (regenerated in Keycloak, or the
 client made again), the pods kept the old one and every sign-in failed with
 "Invalid client or Invalid client credentials" while the converge reported
-success. The role's task fingerprints both Secrets, and the pod template
-carries the fingerprint, so a changed Secret changes the template.
+success. The same held for the CA bundle (--provider-ca-file): a new bundle
+left the running proxy on the old one. The role's task fingerprints both
+Secrets and the bundle's ConfigMap, and the pod template carries the
+fingerprint, so a change to any of them changes the template.
 """
 
 import yaml
@@ -46,6 +48,8 @@ def test_the_task_fingerprints_both_secrets_the_proxy_reads_from_env_before_appl
         "__oauth2_proxy_secrets_fingerprint"]
     for secret in ("oauth2_proxy_oidc_secret", "oauth2_proxy_cookie_secret"):
         assert "lookup('airgap.dify_platform.secret_data', %s" % secret in expression
+    # --provider-ca-file is read at start too: a new CA bundle must roll the pods (found on kind).
+    assert "resource_name=oauth2_proxy_ca_bundle_name" in expression
     template = (REPO / "roles" / "oauth2_proxy" / "templates" / "oauth2-proxy.yml.j2").read_text()
     for variable in ("OAUTH2_PROXY_CLIENT_SECRET", "OAUTH2_PROXY_COOKIE_SECRET"):
         assert variable in template, "the proxy no longer reads %s from env: revisit the fingerprint" % variable
