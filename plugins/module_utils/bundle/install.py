@@ -31,6 +31,8 @@ STAMP = ".airgap-bundle-wheels"
 
 
 def _run(argv, what, env=None):
+    # These helpers take argv and env, no AnsibleModule: there is no run_command to call.
+    # pylint: disable-next=ansible-bad-function
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False)  # noqa: S603 - argv built here
     if proc.returncode != 0:
         raise files.BundleError("%s failed (rc %d): %s" % (what, proc.returncode, proc.stdout.decode("utf-8", "replace")[-2000:]))

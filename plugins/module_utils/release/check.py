@@ -88,6 +88,8 @@ def preflight(skopeo, items, settings, progress):
     host = settings.registry
     credentials = settings.dest.credentials.get(host)
     if credentials:
+        # AnsibleModule.run_command has no timeout; a hung registry must not hang the run.
+        # pylint: disable-next=ansible-bad-function
         proc = subprocess.run(  # noqa: S603 - argv of the configured skopeo
             skopeo._global()[:1] + ["login", "--authfile", os.path.join(skopeo.private, "login-check.json")]
             + (["--cert-dir", skopeo._files["dest-certs"]] if "dest-certs" in skopeo._files else [])

@@ -106,6 +106,8 @@ class Crane:
             args.append("--insecure-ignore-tlog=true")
         if not self.endpoint.tls_verify:
             args.append("--allow-insecure-registry")
+        # AnsibleModule.run_command has no timeout; a hung registry must not hang the run.
+        # pylint: disable-next=ansible-bad-function
         process = subprocess.run([*args, ref], capture_output=True, env=self.env, timeout=timeout, check=False)  # noqa: S603
         if process.returncode != 0:
             text = (process.stderr + process.stdout).decode("utf-8", "replace")

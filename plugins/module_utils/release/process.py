@@ -19,6 +19,8 @@ def run_process(argv, env, timeout=None, on_start=None):
     stop it). When ``timeout`` seconds pass the process is killed and the
     status is 124, with the reason first in stderr.
     """
+    # AnsibleModule.run_command has no timeout; a hung registry must not hang the run.
+    # pylint: disable-next=ansible-bad-function
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # noqa: S603 - argv of the configured tool
                                env=env)  # pylint: disable=consider-using-with
     if on_start is not None:
