@@ -4,6 +4,10 @@
 # kube-router. docs/browser-kind.md. Screenshots and logs in tests/output/browser/kind/.
 # Included by the top-level Makefile (include mk/*.mk); uses its VENV/BIN/REPO.
 
+# A phase of `make test` (the Makefile's TEST_PHASES). The cluster is kept for the next run
+# (warm: about 4 min); make browser-kind-down deletes it.
+TEST_PHASES += browser-kind
+
 # The tier's own cluster and the host address kind maps to the router's NodePorts.
 AIRGAP_KIND_BROWSER_CLUSTER ?= airgap-sso
 AIRGAP_KIND_BROWSER_INGRESS ?= 127.0.78.1
