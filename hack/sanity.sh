@@ -10,10 +10,12 @@ cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}
 core=${ANSIBLE_CORE:-$(sed -n 's/^ansible-core==//p' "$repo/requirements.txt")}
 python_version=${SANITY_PYTHON:-3.11}
 # One tree per checkout, keyed by its path like the Makefile's collections path, and
-# per ansible-core: the tree is rebuilt with rm -rf, and a second checkout (or a
-# matrix row) must never remove the tree a running ansible-test works in.
+# per run (the shell's PID), removed when the run ends: a second checkout, a matrix
+# row or a second run in the same checkout never removes the tree a running
+# ansible-test works in.
 repo_key=$(printf '%s' "$repo" | sha256sum | cut -c1-12)
-tree=$cache/sanity/$repo_key/$core/ansible_collections/airgap/dify_platform
+run_dir=$cache/sanity/$repo_key/run-$$
+tree=$run_dir/ansible_collections/airgap/dify_platform
 # The venv is keyed by a hash of its Python and ansible-core, and shared by the checkouts.
 venv_key=$(printf 'python %s\nansible-core==%s\n' "$python_version" "$core" | sha256sum | cut -c1-12)
 venv=$cache/sanity-venv-$venv_key
@@ -46,7 +48,8 @@ mkdir -p "$(dirname "$bootstrap")"
 cp "$repo/hack/get_pip_offline.py" "$bootstrap.$$"
 mv -f "$bootstrap.$$" "$bootstrap"
 
-rm -rf "$tree"
+rm -rf "$run_dir"
+trap 'rm -rf "$run_dir"' EXIT
 mkdir -p "$tree"
 # Files deleted in the work tree but still tracked are left out.
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard |
@@ -57,4 +60,4 @@ mkdir -p "$tree"
 
 cd "$tree"
 export PATH=$venv/bin:$PATH
-exec "$venv/bin/ansible-test" sanity --local --requirements --python "$python_version" --color no "$@"
+"$venv/bin/ansible-test" sanity --local --requirements --python "$python_version" --color no "$@"
