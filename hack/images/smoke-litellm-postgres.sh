@@ -8,7 +8,8 @@
 #   2. the proxy with DISABLE_SCHEMA_UPDATE=true: /health/liveliness, then /health/readiness
 #      until it reports db "connected" (the role's probes);
 #   3. authenticated calls: /key/generate with the master key, /v1/models with the new key,
-#      and /key/generate without a key refused.
+#      /key/generate without a key refused, /metrics (the prometheus callback the role turns on
+#      with observability) with the master key. The config has the role's prometheus and langfuse callbacks.
 # Needs `make images IMAGES="postgres litellm"` first.
 # Usage: hack/images/smoke-litellm-postgres.sh [TIMEOUT_SECONDS]
 set -euo pipefail
@@ -43,7 +44,8 @@ SQL
 env_args=(-e LITELLM_MASTER_KEY="$master" -e LITELLM_SALT_KEY="sk-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   -e DATABASE_USERNAME=litellm -e DATABASE_PASSWORD="$db_password"
   -e DATABASE_URL="postgresql://litellm:$db_password@127.0.0.1:5432/litellm?connection_limit=10"
-  -e LITELLM_MIGRATION_DIR=/var/run/litellm/migrations -e LITELLM_LOG=INFO -e LITELLM_LOCAL_MODEL_COST_MAP=True)
+  -e LITELLM_MIGRATION_DIR=/var/run/litellm/migrations -e LITELLM_LOG=INFO -e LITELLM_LOCAL_MODEL_COST_MAP=True
+  -e LANGFUSE_HOST=http://127.0.0.1:9 -e LANGFUSE_PUBLIC_KEY=pk-lf-smoke-only -e LANGFUSE_SECRET_KEY=sk-lf-smoke-only)
 # shellcheck disable=SC2054 # the commas are tmpfs mount options, not array separators
 pod_args=(--network "container:$name-pg" "${restricted[@]}" --tmpfs /tmp:rw,mode=1777
   --tmpfs /var/run/litellm:rw,mode=1777 -v "$here/litellm/smoke/config-db.yaml:/etc/litellm/config.yaml:ro")
@@ -104,5 +106,9 @@ stored=$(podman exec "$name-pg" psql -h 127.0.0.1 -U postgres -d litellm -tAc \
 refused=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/key/generate" -H 'Content-Type: application/json' -d '{}')
 [ "$refused" = 401 ] || { log "/key/generate without a key answered $refused, not 401"; exit 1; }
 log "authenticated: /key/generate (master key) made a key stored in LiteLLM_VerificationToken; /v1/models with it: $models; without a key: $refused"
+# The prometheus callback's /metrics/ (no redirect), with the key the observability role's PodMonitor sends.
+families=$(call GET /metrics/ "$master" | grep -c '^# HELP litellm_' || true)
+[ "$families" -ge 1 ] || { log "/metrics has no litellm_ metric family"; exit 1; }
+log "/metrics/ (master key, the PodMonitor's path): $families litellm_ metric families (prometheus callback on)"
 restarts=$(podman inspect -f '{{.RestartCount}}' "$name-proxy")
 log "OK: $(podman exec "$name-proxy" id), read-only roots, restarts $restarts"

@@ -163,3 +163,17 @@ def test_the_adapter_answers_a_null_as_prisma_null(tmp_path):
     assert row["a"] == {"prisma__type": "null", "prisma__value": None}
     assert row["b"] == {"prisma__type": "bigint", "prisma__value": "5"}
     assert row["c"]["prisma__value"][1] == {"prisma__type": "null", "prisma__value": None}
+
+
+def test_the_callbacks_the_role_can_turn_on_are_installed():
+    """The role adds the `prometheus` callback (observability) and the `langfuse` ones; LiteLLM imports
+    prometheus_client and langfuse for them, which litellm[proxy] alone does not install (the first
+    image exited at start-up with "No module named 'prometheus_client'")."""
+    config = (ROLE / "templates" / "config.yml.j2").read_text()
+    pins = {line.split("==")[0].split("[")[0].lower() for line in (HERE / "requirements-image.txt").read_text().splitlines()
+            if line and not line.startswith("#")}
+    for callback, package in (("'prometheus'", "prometheus-client"), ("'langfuse'", "langfuse")):
+        assert callback in config
+        assert package in pins, "%s callback: %s missing from requirements-image.txt" % (callback, package)
+    smoke = yaml.safe_load((HERE / "smoke" / "config-db.yaml").read_text())["litellm_settings"]
+    assert smoke["callbacks"] == ["prometheus"] and smoke["success_callback"] == ["langfuse"]
