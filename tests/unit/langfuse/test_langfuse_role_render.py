@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from helpers.playbook import run_tasks
-from helpers.role_render import render_role_objects
+from helpers.role_render import PLATFORM_VARS, render_role_objects
 
 REPO = Path(__file__).resolve().parents[3]
 ROLE = REPO / "roles" / "langfuse"
@@ -168,6 +168,8 @@ def test_external_services_replace_the_in_cluster_ones():
 def test_keys_are_rendered_in_langfuses_formats_with_fresh_values():
     def keys():
         tasks = [
+            # The role depends on dify_platform: its vars (the common labels) are there in every run.
+            {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(PLATFORM_VARS)}},
             {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(ROLE / "defaults" / "main.yml")}},
             {"name": "role vars", "ansible.builtin.include_vars": {"file": str(ROLE / "vars" / "main.yml")}},
             {"name": "inputs", "ansible.builtin.set_fact": BASE},
