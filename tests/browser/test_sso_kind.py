@@ -185,6 +185,7 @@ def test_a_request_that_bypasses_oauth2_proxy_is_refused_by_networkpolicy(kind, 
     context, page = signed_in(kind, browser, "alice")
     assert page.url == APP + "/apps", page.url
     cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in context.cookies(APP))
+
     def curl(address):
         # The session cookie goes through stdin (-H @-), never the command line.
         return kind.exec_in_router(
