@@ -7,9 +7,17 @@ Everything lands under ``<cache>/images``:
 * ``stamps/<recipe>.json``: the recipe hash, digests, resolved versions,
   inputs and the seconds each step took; an equal hash with the layout and
   the local image present is a warm build that does nothing;
-* ``debs/``, ``inputs/``: downloads shared between builds; ``logs/``.
+* ``debs/``, ``inputs/``: downloads shared between builds; ``logs/``;
+* ``locks/<recipe>.lock``: held while a recipe builds, so two runs (two
+  checkouts, or ``make images`` beside ``make harbor-standin``) never build
+  the same recipe at once; the second finds it warm when the lock frees.
+
+A build that replaces a stamp removes the local images the old stamp named,
+so superseded builds do not pile up in podman's storage (no manual prune).
 """
 
+import contextlib
+import fcntl
 import json
 import shutil
 import subprocess
@@ -40,7 +48,7 @@ class Builder:
         self.root = Path(cache) / "images"
         self.manifest = manifest
         self._tools = None
-        for sub in ("oci", "stamps", "debs", "inputs", "logs", "work"):
+        for sub in ("oci", "stamps", "debs", "inputs", "logs", "work", "locks"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     @property
@@ -75,7 +83,40 @@ class Builder:
                 return False
         return True
 
+    @contextlib.contextmanager
+    def locked(self, name, log=print):
+        """Hold the recipe's build lock (waits, and says so, while another run builds it)."""
+        with open(self.root / "locks" / ("%s.lock" % name), "w", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log("%-14s another run is building it: waiting for its lock" % name)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     def build(self, name, force=False, load=True, run_smoke=True, log=print):
+        with self.locked(name, log=log):
+            previous = self.read_stamp(name)
+            stamp = self._build(name, force, load, run_smoke, log)
+            if load:
+                self.remove_superseded(previous, stamp, log=log)
+            return stamp
+
+    @staticmethod
+    def superseded(previous, current):
+        """The local image references ``previous`` named that ``current`` no longer does."""
+        if not previous or not current:
+            return []
+        keep = {image["local"] for image in current["images"].values()}
+        return sorted({image["local"] for image in previous.get("images", {}).values()} - keep)
+
+    def remove_superseded(self, previous, current, log=print):
+        for ref in self.superseded(previous, current):
+            # An image still used by a container stays; it is removed by the next build.
+            if smoke.podman("rmi", ref, check=False).returncode == 0:
+                log("%-14s removed the superseded local image %s" % (current["recipe"], ref))
+
+    def _build(self, name, force, load, run_smoke, log):
         recipe = self.recipe(name)
         recipe_hash = recipe.content_hash(self.tools)
         if not force and self.is_warm(recipe, recipe_hash, load=load):
