@@ -2,6 +2,7 @@
 
 import pytest
 from ansible.plugins.loader import init_plugin_loader
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils import render_context
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.render_context import (
@@ -15,7 +16,11 @@ from helpers.paths import COLLECTIONS_ROOT
 @pytest.fixture(scope="module")
 def resolver():
     init_plugin_loader([str(COLLECTIONS_ROOT)])
-    return PluginResolver()
+    yield PluginResolver()
+    # The loader installs Ansible's collection finder for the whole process; left there, a later
+    # test's import of this collection's plugins goes through it and fails ("collection metadata
+    # was not loaded": the package was imported from sys.path before the finder existed).
+    _AnsibleCollectionFinder._remove()  # pylint: disable=protected-access
 
 
 @pytest.mark.parametrize("kind, name", [
