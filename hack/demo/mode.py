@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Where `make demo` runs the platform: on kind (real pods) or on the kwok local control plane.
 
 Prints ``kind`` or ``kwok`` on stdout, and on stderr why, in one clear line. AIRGAP_DEMO=kind

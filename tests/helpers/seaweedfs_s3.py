@@ -70,7 +70,7 @@ class SeaweedS3:
             "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
         config.chmod(0o600)
         self.port = free_port()
-        ports = [free_port() for _ in range(3)]
+        ports = [free_port() for _port in range(3)]
         args = [self.weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=%s" % data,
                 "-master.port=%d" % ports[0], "-volume.port=%d" % ports[1], "-filer.port=%d" % ports[2],
                 "-master.telemetry=false", "-volume.max=100", "-master.volumeSizeLimitMB=1024",

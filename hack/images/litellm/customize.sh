@@ -74,7 +74,10 @@ mkdir -p "$root$node_dir" "$root$engine_dir"
 cp -a "$nodemods/node_modules" "$nodemods/package.json" "$nodemods/package-lock.json" "$root$node_dir/"
 install -m 0755 "$harness/query-engine" "$root$engine_dir/query-engine"
 install -m 0644 "$harness/query-engine-adapter.mjs" "$root$engine_dir/query-engine-adapter.mjs"
-install -D -m 0755 "$here/prisma-shim.py" "$root$app/airgap/bin/prisma"
+# The shim runs on the image's venv Python (the source file has no shebang: it is no program here).
+mkdir -p "$root$app/airgap/bin"
+{ echo "#!$app/.venv/bin/python"; cat "$here/prisma-shim.py"; } > "$root$app/airgap/bin/prisma"
+chmod 0755 "$root$app/airgap/bin/prisma"
 
 # prisma generate for LiteLLM's schema, with the image's paths (the generated client embeds the
 # engine's path), as tests/harness/litellm/litellm_harness.py prisma_env() does.

@@ -1,4 +1,3 @@
-#!/app/.venv/bin/python
 """`prisma` in the airgap LiteLLM image: `migrate deploy` done with psql, everything else passed on.
 
 A DIFFERENCE FROM THE UPSTREAM IMAGE (docs/kind-images.md). LiteLLM's schema step

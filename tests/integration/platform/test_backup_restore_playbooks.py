@@ -83,8 +83,8 @@ def generate_secrets(kubeconfig, namespace):
         {"name": "platform vars", "ansible.builtin.include_vars": {"file": str(REPO / "roles" / "dify_platform" / "vars" / "main.yml")}},
         {"name": "defaults", "ansible.builtin.include_vars": {"file": str(FOUNDATION / "defaults" / "main.yml")}},
         {"name": "vars", "ansible.builtin.include_vars": {"file": str(FOUNDATION / "vars" / "main.yml")}},
-        {"name": "inputs", "ansible.builtin.set_fact": {"foundation_namespace": namespace,
-                                                         "dify_platform_components": components()}},
+        {"name": "inputs", "ansible.builtin.set_fact": {
+            "foundation_namespace": namespace, "dify_platform_components": components()}},
         {"name": "generate", "no_log": True, "airgap.dify_platform.apply_wave": {
             "wave": -1, "component": "generated-secrets", "report": False, "create_only": True, "wait": False,
             "templates": [str(FOUNDATION / "templates" / "generated-secrets.yml.j2")]}},

@@ -184,11 +184,11 @@ def test_base_backup_wal_and_point_in_time_restore(drill):
     switch_and_wait(pg)
     assert phases(pg) == {"A": "1000", "B": "500", "C": "250"}
 
-    latest, _ = drill.restore("latest", "drill-base")
+    latest = drill.restore("latest", "drill-base")[0]
     assert phases(latest) == {"A": "1000", "B": "500", "C": "250"}
     latest.stop()
 
-    earlier, _ = drill.restore("pitr", "drill-base", target_time=target)
+    earlier = drill.restore("pitr", "drill-base", target_time=target)[0]
     assert phases(earlier) == {"A": "1000", "B": "500"}
     earlier.stop()
     pg.stop()

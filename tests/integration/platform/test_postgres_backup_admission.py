@@ -96,7 +96,7 @@ def test_backup_objects_are_admitted(kubeconfig, namespaces):
 def test_the_crd_refuses_what_the_plugin_forbids(kubeconfig, namespaces):
     """The CRD's own rules are live: a serverName in the ObjectStore and a bad retention are refused."""
     namespace = namespaces()
-    [store] = [obj for (kind, _), obj in render_postgres(BACKUP, namespace=namespace).items() if kind == "ObjectStore"]
+    [store] = [obj for (kind, _name), obj in render_postgres(BACKUP, namespace=namespace).items() if kind == "ObjectStore"]
     bad = json.loads(json.dumps(store))
     bad["spec"]["configuration"]["serverName"] = "x"
     proc = kubectl(kubeconfig, "apply", "--server-side", "-f", "-", data=yaml.safe_dump(bad), check=False)

@@ -61,7 +61,7 @@ def test_local_migrations_are_sorted_and_odd_names_refused(tmp_path):
     for name in ("20250327180120_b", "20250326162113_baseline", "20251122125322_Add org_id to logs"):
         (tmp_path / name / "migration.sql").write_text("SELECT 1;")
     (tmp_path / "20250401000000_empty").mkdir()  # no migration.sql: not a migration
-    assert [name for name, _ in shim.local_migrations(tmp_path)] == [
+    assert [name for name, _path in shim.local_migrations(tmp_path)] == [
         "20250326162113_baseline", "20250327180120_b", "20251122125322_Add org_id to logs"]
     bad = tmp_path / "1_x'; DROP"
     bad.mkdir()
