@@ -7,4 +7,6 @@
 browser: venv ## The SSO path in real Chromium: sign in, identity, sign out, refused group, expired session, CA trust
 	hack/ensure-packages.sh chromium=chromium certutil=libnss3-tools nginx=nginx-light unshare=util-linux
 	hack/tools/oauth2-proxy.sh >/dev/null
-	hack/pytest.sh tests/browser
+	# The loopback tier only: test_sso_kind.py is the kind tier's (make browser-kind), which
+	# needs its cluster and private /etc/hosts.
+	hack/pytest.sh tests/browser/test_sso_path.py

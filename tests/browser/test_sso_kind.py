@@ -22,21 +22,18 @@ from __future__ import annotations
 import html
 import json
 import os
-import shutil
-import subprocess
 import time
 
 import pytest
-from playwright import sync_api as playwright
 
 from harness.registry.registry import TestCA
 from helpers.paths import REPO
+from browser.chromium import chromium_trusting, sign_in
+from browser.chromium import on_login_page as chromium_on_login_page
 from browser import kind_stack
 from browser.kind_stack import ALLOWED_GROUP, DOMAIN, INGRESS_ADDRESS, NAMESPACE, KindSSO
-from browser.test_sso_path import sign_in
 
 SHOTS = REPO / "tests" / "output" / "browser" / "kind"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 APP = "https://dify." + DOMAIN
 BREAK = os.environ.get("SSO_KIND_BREAK", "")
 PASSWORDS = {"alice": "alice-pass-1", "bob": "bob-pass-1"}
@@ -92,20 +89,9 @@ def kind():
 def browser(kind, tmp_path_factory):
     """Chromium trusting only the test CA, with the Route hosts mapped to kind's port mapping of the router."""
     home = tmp_path_factory.mktemp("chromium-home")
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    subprocess.run(["certutil", "-N", "-d", "sql:%s" % nssdb, "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", "sql:%s" % nssdb, "-t", "C,,", "-n", "airgap-sso-kind-test-ca",
-                    "-i", str(kind.ca.cert_path)], check=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(
-            executable_path=CHROMIUM, headless=True, env={"HOME": str(home)},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--host-resolver-rules=MAP *.%s %s" % (DOMAIN, INGRESS_ADDRESS)])
+    with chromium_trusting(kind.ca.cert_path, home, DOMAIN, INGRESS_ADDRESS, "airgap-sso-kind-test-ca") as chromium:
         yield chromium
-        chromium.close()
 
 
 def shot(page, name):
@@ -113,7 +99,7 @@ def shot(page, name):
 
 
 def on_login_page(page):
-    return page.url.startswith("https://keycloak.%s/realms/" % DOMAIN) and page.locator("#kc-login").count() == 1
+    return chromium_on_login_page(page, DOMAIN)
 
 
 def requests_of(kind, email):

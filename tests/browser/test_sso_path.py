@@ -8,18 +8,16 @@ tests/output/browser/.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 
 import pytest
-from playwright import sync_api as playwright
 
 from helpers.paths import REPO
+from browser.chromium import chromium_trusting, sign_in
+from browser.chromium import on_login_page as chromium_on_login_page
 from browser.stack import ALLOWED_GROUP, DOMAIN, ROUTER_ADDRESS, SSOStack
 
 SHOTS = REPO / "tests" / "output" / "browser"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 APP = "https://dify." + DOMAIN
 # Short enough for the test to wait it out; the role's default is in its defaults/main.yml.
 COOKIE_REFRESH = "3s"
@@ -60,35 +58,17 @@ def stack(keycloak, tmp_path_factory):
 def browser(stack, tmp_path_factory):
     """Chromium trusting only the test CA (an NSS database of its own), with Route hosts mapped to the router."""
     home = tmp_path_factory.mktemp("chromium-home")
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    subprocess.run(["certutil", "-N", "-d", "sql:%s" % nssdb, "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", "sql:%s" % nssdb, "-t", "C,,", "-n", "airgap-sso-test-ca",
-                    "-i", str(stack.ca.cert_path)], check=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(
-            executable_path=CHROMIUM, headless=True, env={"HOME": str(home)},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--host-resolver-rules=MAP *.%s %s" % (DOMAIN, ROUTER_ADDRESS)])
+    with chromium_trusting(stack.ca.cert_path, home, DOMAIN, ROUTER_ADDRESS, "airgap-sso-test-ca") as chromium:
         yield chromium
-        chromium.close()
 
 
 def shot(page, name):
     page.screenshot(path=str(SHOTS / ("%s.png" % name)), full_page=True)
 
 
-def sign_in(page, username, password):
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#kc-login")
-    page.wait_for_load_state("networkidle")
-
-
 def on_login_page(page):
-    return page.url.startswith("https://keycloak.%s/realms/" % DOMAIN) and page.locator("#kc-login").count() == 1
+    return chromium_on_login_page(page, DOMAIN)
 
 
 def test_a_member_signs_in_reaches_dify_with_her_identity_and_signs_out(stack, browser):
