@@ -8,8 +8,9 @@
 # ROW = ansible-core@Python. 2.20 and later need Python 3.12 (pyenv provides it).
 MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.5@3.12
 
-# A phase of `make test` (timed with the others by hack/phases).
-TEST_PHASES += matrix
+# Not yet a phase of `make test`: the whole matrix has not passed in one clean run, and its
+# cost beside the kind and browser tiers is not yet measured inside CI's 90 minutes
+# (docs/ansible-core-matrix.md). Run it with `make matrix`.
 
 .PHONY: matrix matrix-quick
 matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends
