@@ -135,10 +135,11 @@ class HttpClient:
         return url
 
     def request(self, method, path, query=None, body=None, form=None, headers=None,
-                authenticated=True, expect=None, retry=None):
+                authenticated=True, expect=None, retry=None, raw=None):
         """Send a request and return a :class:`Response`.
 
-        ``body`` is sent as JSON, ``form`` as ``application/x-www-form-urlencoded``.
+        ``body`` is sent as JSON, ``form`` as ``application/x-www-form-urlencoded``,
+        ``raw`` (``(bytes, content type)``, e.g. a multipart upload) as it is.
         ``expect`` lists the statuses that are answers rather than errors (4xx
         such as 404 or 409 that the caller wants to look at); any other status
         of 400 or more raises :class:`ApiResponseError`. ``retry`` replaces the
@@ -147,7 +148,7 @@ class HttpClient:
         """
         policy = retry or self.retry
         url = self.url(path, query)
-        data, content_type = self._encode(body, form)
+        data, content_type = raw if raw is not None else self._encode(body, form)
         refreshed = False
         attempt = 0
         started = time.monotonic()

@@ -26,7 +26,9 @@ stand-in, written from the upstream source (langgenius/dify, api/):
   202 (pending) or 400 (failed); ``POST /apps/imports/<id>/confirm``;
 * controllers/console/app/app.py ``AppTraceApi`` and controllers/console/app/ops_trace.py
   ``TraceAppConfigApi``: ``GET/POST /apps/<id>/trace`` and
-  ``GET/POST/PATCH/DELETE /apps/<id>/trace-config`` (see tracing_service.py).
+  ``GET/POST/PATCH/DELETE /apps/<id>/trace-config`` (see tracing_service.py);
+* controllers/console/workspace/plugin.py: ``/workspaces/current/plugin/...`` list, upload/pkg,
+  install/pkg, tasks/<id> and uninstall, with the plugin daemon behind them (plugin_daemon.py).
 
 The import and export logic itself is in dsl_service.py. The fake records
 every request so that tests can assert what was (not) sent, and has
@@ -50,6 +52,7 @@ from urllib.parse import parse_qs, urlparse
 
 from .dsl_service import DslService, PluginDaemonDown, WorkflowNotFound
 from .errors import HttpError, SetupHttpError
+from .plugin_daemon import PluginDaemon
 from .tracing_service import TracingStore
 
 API = "/console/api"
@@ -83,6 +86,7 @@ class FakeDifyConsole:
         self.access_token_max_uses = access_token_max_uses
         self.service = DslService(self.tenant_id, current_dsl_version)
         self.tracing = TracingStore()
+        self.plugins = PluginDaemon(self.tenant_id)
         self.lock = threading.RLock()
         self.requests = []
         self.injected = []  # [method, path regex, status or None (drop the connection), times left]
@@ -250,7 +254,7 @@ class FakeDifyConsole:
             ("POST", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.post_trace_config),
             ("PATCH", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.patch_trace_config),
             ("DELETE", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.delete_trace_config),
-        )
+        ) + tuple((method, pattern, self._logged_in(handler)) for method, pattern, handler in self.plugins.routes())
         if not req.path.startswith(API + "/"):
             raise HttpError(404, "not_found", "The requested URL was not found on the server.")
         sub = req.path[len(API):]
@@ -264,6 +268,14 @@ class FakeDifyConsole:
         if allowed:
             raise HttpError(405, "method_not_allowed", "The method is not allowed for the requested URL.")
         raise HttpError(404, "not_found", "The requested URL was not found on the server.")
+
+    def _logged_in(self, handler):
+        """setup_required, login_required and account_initialization_required, then the handler."""
+        def wrapped(req, **groups):
+            self.setup_required()
+            self.authenticate(req)
+            return handler(req, **groups)
+        return wrapped
 
     # -- setup ------------------------------------------------------------------------------
     def get_setup(self, req):
