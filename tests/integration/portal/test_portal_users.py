@@ -1,0 +1,189 @@
+"""playbooks/portal_users.yml against a real Keycloak and a real LiteLLM proxy: group membership decides budgets.
+
+The real servers are the ones the Keycloak and LiteLLM integration tests use
+(tests/integration/keycloak/keycloak_server.py, tests/harness/litellm). The
+playbook runs as operators run it: ansible-playbook, an inventory whose host is
+in the dify_platform group, the connection in inventory variables.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers.paths import COLLECTIONS_ROOT, REPO
+
+sys.path.insert(0, str(REPO / "tests" / "integration" / "keycloak"))
+from keycloak_server import get_server
+
+from harness.litellm.litellm_harness import get_stack
+
+PLAYBOOK = REPO / "playbooks" / "portal_users.yml"
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+SYNC = "Sync each person's LiteLLM user and key with their tier's team, models and budget"
+MEMBERS = "Read the members of each tier's Keycloak group"
+
+
+@pytest.fixture(scope="module")
+def keycloak():
+    return get_server()
+
+
+@pytest.fixture(scope="module")
+def litellm():
+    return get_stack()
+
+
+class Realm:
+    """A realm of its own with two tier groups and two people, made through the admin API (test setup)."""
+
+    def __init__(self, kc, uid):
+        self.kc = kc
+        self.name = "portal-it-" + uid
+        self.uid = uid
+        status, body = kc.api("POST", "/admin/realms", {"realm": self.name, "enabled": True})
+        assert status == 201, (status, body)
+        self.groups = {}
+        for group in ("power", "users"):
+            status, body = kc.api("POST", self.path("/groups"), {"name": "%s-%s" % (group, uid)})
+            assert status == 201, (status, body)
+            self.groups[group] = kc.get(self.path("/group-by-path/%s-%s" % (group, uid)))["id"]
+
+    def path(self, rest):
+        return "/admin/realms/%s%s" % (urllib.parse.quote(self.name, safe=""), rest)
+
+    def group(self, short):
+        return "%s-%s" % (short, self.uid)
+
+    def person(self, username, group, enabled=True):
+        status, body = self.kc.api("POST", self.path("/users"), {
+            "username": username, "enabled": enabled, "email": "%s@Example.test" % username,
+            "groups": ["/" + self.group(group)]})
+        assert status == 201, (status, body)
+        return self.email(username)
+
+    def user_id(self, username):
+        found = self.kc.get(self.path("/users?" + urllib.parse.urlencode({"username": username, "exact": "true"})))
+        return found[0]["id"]
+
+    def move(self, username, source, target):
+        user = self.user_id(username)
+        assert self.kc.api("DELETE", self.path("/users/%s/groups/%s" % (user, self.groups[source])))[0] == 204
+        assert self.kc.api("PUT", self.path("/users/%s/groups/%s" % (user, self.groups[target])))[0] == 204
+
+    @staticmethod
+    def email(username):
+        return "%s@example.test" % username
+
+    def delete(self):
+        self.kc.api("DELETE", "/admin/realms/%s" % urllib.parse.quote(self.name, safe=""))
+
+
+@pytest.fixture
+def realm(keycloak):
+    realm = Realm(keycloak, uuid.uuid4().hex[:8])
+    yield realm
+    realm.delete()
+
+
+def run_playbook(tmp_path, keycloak, litellm, realm, check=False):
+    """ansible-playbook playbooks/portal_users.yml with an inventory as an operator writes it."""
+    inventory = {"dify_platform": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}, "vars": {
+        "keycloak_url": keycloak.url, "keycloak_realm": realm.name,
+        "keycloak_admin_username": keycloak.username, "keycloak_admin_password": keycloak.password,
+        "portal_users_litellm_api_url": litellm.url, "portal_users_litellm_master_key": litellm.master_key,
+        "portal_users_scope": "portal-it-" + realm.uid,
+        # The test reads the sync's result; operators keep it hidden (the default).
+        "portal_users_secure_logging": False,
+        "portal_users_tiers": [
+            {"group": realm.group("power"), "models": ["gpt-test", "embed-test"], "max_budget": 50.0,
+             "budget_duration": "30d"},
+            {"group": realm.group("users"), "models": ["gpt-test"], "max_budget": 5.0, "budget_duration": "30d"},
+        ]}}}
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    os.chmod(path, 0o600)
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false", KEYCLOAK_RETRY_BACKOFF="0.1",
+               LITELLM_RETRY_BACKOFF="0.05", LITELLM_TIMEOUT="120")
+    cmd = [ANSIBLE_PLAYBOOK, "-i", str(path), str(PLAYBOOK)] + (["--check"] if check else [])
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    data = json.loads(proc.stdout[proc.stdout.find("{"):])
+    results = {}
+    for play in data["plays"]:
+        for task in play["tasks"]:
+            results[task["task"]["name"]] = task["hosts"]["localhost"]
+    assert proc.returncode == 0, (proc.stderr[-2000:], {k: v.get("msg") for k, v in results.items()})
+    return results, data["stats"]["localhost"]
+
+
+def budgets(litellm, realm, *people):
+    """{person: (user max_budget, user models, key max_budget, key models)} as LiteLLM holds them."""
+    found = {}
+    for person in people:
+        status, body = litellm.api("GET", "/user/info?" + urllib.parse.urlencode({"user_id": person}))
+        user = (body.get("user_info") or {}) if status == 200 else {}
+        key = litellm.key("portal-" + person) or {}
+        found[person] = (user.get("max_budget"), sorted(user.get("models") or []),
+                         key.get("max_budget"), sorted(key.get("models") or []))
+    return found
+
+
+def test_group_membership_decides_budgets_on_every_run(tmp_path, keycloak, litellm, realm):
+    alice, bob = realm.person("alice", "users"), realm.person("bob", "power")
+    carol = realm.person("carol", "users", enabled=False)
+
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
+    members = results[MEMBERS]
+    assert members["members"] == {realm.group("power"): [bob], realm.group("users"): [alice]}
+    assert members["groups"][1]["skipped"] == ["carol"], "a disabled person gets no budget"
+    assert results[SYNC]["changed"] is True
+    assert results[SYNC]["summary"]["created"] == {"teams": 0, "users": 2, "keys": 2}
+    assert budgets(litellm, realm, alice, bob) == {
+        alice: (5.0, ["gpt-test"], 5.0, ["gpt-test"]),
+        bob: (50.0, ["embed-test", "gpt-test"], 50.0, ["embed-test", "gpt-test"])}
+    assert litellm.key("portal-" + carol) is None
+
+    # A second run changes nothing.
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert results[SYNC]["changed"] is False and stats["changed"] == 0, results[SYNC]["actions"]
+
+    # Alice is moved to the bigger tier in Keycloak. Check mode tells the truth and changes nothing.
+    realm.move("alice", "users", "power")
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm, check=True)
+    sync = results[SYNC]
+    assert sync["changed"] is True
+    assert sorted((a["op"], a["kind"], a["id"]) for a in sync["actions"]) == [
+        ("update", "key", "portal-" + alice), ("update", "user", alice)]
+    key_changes = next(a["changes"] for a in sync["actions"] if a["kind"] == "key")
+    assert {"max_budget", "models"} <= set(key_changes), key_changes
+    assert budgets(litellm, realm, alice)[alice] == (5.0, ["gpt-test"], 5.0, ["gpt-test"]), "check mode wrote"
+
+    # The next run gives her the bigger budget, on the same key.
+    key_before = litellm.key("portal-" + alice)["token"]
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert results[SYNC]["summary"]["updated"] == {"teams": 0, "users": 1, "keys": 1}
+    assert budgets(litellm, realm, alice)[alice] == (50.0, ["embed-test", "gpt-test"], 50.0, ["embed-test", "gpt-test"])
+    assert litellm.key("portal-" + alice)["token"] == key_before, "moving tiers must keep the person's key"
+
+    # And a run after that changes nothing again.
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert results[SYNC]["changed"] is False and stats["changed"] == 0, results[SYNC]["actions"]
+
+
+def test_a_person_who_leaves_every_tier_loses_the_key(tmp_path, keycloak, litellm, realm):
+    dave = realm.person("dave", "users")
+    run_playbook(tmp_path, keycloak, litellm, realm)
+    assert litellm.key("portal-" + dave) is not None
+    user = realm.user_id("dave")
+    assert keycloak.api("DELETE", realm.path("/users/%s/groups/%s" % (user, realm.groups["users"])))[0] == 204
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert [(a["op"], a["id"]) for a in results[SYNC]["actions"]] == [("delete", "portal-" + dave)]
+    assert litellm.key("portal-" + dave) is None
