@@ -13,6 +13,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_engine
+# The flags below are common to podman and docker: --change in Dockerfile form ("LABEL k=v"),
+# and -q only for podman (docker's import and commit have none; they print the ID alone).
+quiet=()
+[[ $ENGINE == docker ]] || quiet=(-q)
 
 k8s_dir=$(module_dir "k8s.io/kubernetes@$KUBE_VERSION")
 PAUSE_VERSION=$(pause_version)
@@ -37,6 +41,10 @@ key=$( {
   sha256sum <"${BASH_SOURCE[0]}"
 } | sha256sum | cut -c1-16)
 out=$KIND_CACHE/images/components-$key.tar
+# One build at a time (two `make kind-up` of different clusters would build the same archive).
+mkdir -p "$KIND_CACHE/images"
+exec 8>"$KIND_CACHE/images/.lock"
+flock 8
 if [[ -f "$out" ]]; then
   printf '%s\n' "$out"
   exit 0
@@ -57,10 +65,10 @@ tiny_image() {
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   echo 'hosts: files dns' >"$root/etc/nsswitch.conf"
-  local changes=(--change "ENV=PATH=/usr/local/bin:/usr/bin:/bin" --change "LABEL=$label")
-  [[ -z "$entry" ]] || changes+=(--change "ENTRYPOINT=$entry")
+  local changes=(--change "ENV PATH=/usr/local/bin:/usr/bin:/bin" --change "LABEL $label")
+  [[ -z "$entry" ]] || changes+=(--change "ENTRYPOINT $entry")
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -c . |
-    $ENGINE import -q "${changes[@]}" - "$ref" >/dev/null
+    $ENGINE import "${quiet[@]}" "${changes[@]}" - "$ref" >/dev/null
 }
 
 refs=()
@@ -76,21 +84,20 @@ refs+=("registry.k8s.io/etcd:$ETCD_VERSION" "registry.k8s.io/coredns/coredns:$CO
 
 # The Debian-based ones share one base layer: the net root filesystem, then one binary on top.
 netprobe=$(netprobe_ref)
-$ENGINE import -q --change "LABEL=$label" --change 'CMD=["/bin/bash"]' "$net_rootfs" "$netprobe" >/dev/null
+$ENGINE import "${quiet[@]}" --change "LABEL $label" --change 'CMD ["/bin/bash"]' "$net_rootfs" "$netprobe" >/dev/null
 refs+=("$netprobe")
 # net_image <ref> <binary> <entrypoint json>
 net_image() {
   local ref=$1 bin=$2 entry=$3 c
   c=$($ENGINE create "$netprobe")
   $ENGINE cp "$BIN_DIR/$bin" "$c:/usr/local/bin/$bin"
-  $ENGINE commit -q --change "LABEL=$label" --change "ENTRYPOINT=$entry" --change 'CMD=[]' "$c" "$ref" >/dev/null
+  $ENGINE commit "${quiet[@]}" --change "LABEL $label" --change "ENTRYPOINT $entry" --change 'CMD []' "$c" "$ref" >/dev/null
   $ENGINE rm "$c" >/dev/null
   refs+=("$ref")
 }
 net_image "registry.k8s.io/kube-proxy:$KUBE_VERSION" kube-proxy '["/usr/local/bin/kube-proxy"]'
 net_image "localhost/airgap-kind/kube-router:$KUBE_ROUTER_VERSION" kube-router '["/usr/local/bin/kube-router"]'
 
-mkdir -p "$KIND_CACHE/images"
 if [[ $ENGINE == podman ]]; then
   podman save -q --format docker-archive -m -o "$work/images.tar" "${refs[@]}"
 else

@@ -17,22 +17,25 @@ KIND_CONTAINERS_CONF=$KIND_CACHE/containers.conf
 log() { printf '[kind] %s\n' "$*" >&2; }
 die() { printf '[kind] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# The container engine kind and the image build use: podman here (no Docker engine), docker
-# where a real Docker engine answers. KIND_EXPERIMENTAL_PROVIDER, if set, decides.
-# kind's docker provider through podman's Docker-compatible socket fails on this host (the node
-# gets no private cgroup namespace; ../../docs/kind.md), so a podman behind `docker` counts as podman.
+# The container engine kind and the image build use: docker where a real Docker engine answers,
+# podman otherwise; AIRGAP_KIND_PROVIDER=docker|podman (or kind's KIND_EXPERIMENTAL_PROVIDER)
+# decides. The decision and why a podman behind `docker` counts as podman: engine.sh.
+# shellcheck source=engine.sh
+source "$KIND_DIR/engine.sh"
 kind_engine() {
-  local want=${KIND_EXPERIMENTAL_PROVIDER:-} server=
-  if [[ -z "$want" ]]; then
-    # A docker CLI alone is not enough: its daemon must answer, and must not be podman's.
-    command -v docker >/dev/null 2>&1 &&
-      server=$(docker version --format '{{.Server.Version}} {{range .Server.Components}}{{.Name}} {{end}}' 2>/dev/null)
-    if [[ $server == [0-9]* && $server != *Podman* ]]; then want=docker; else want=podman; fi
+  local engine
+  engine=$(kind_engine_resolve) || die "no container engine for kind (see above)"
+  printf '%s\n' "$engine"
+}
+
+# kind_network: the network kind puts the nodes on (kind's default "kind", or its experimental
+# per-engine override).
+kind_network() {
+  if [[ ${ENGINE:-$(kind_engine)} == docker ]]; then
+    printf '%s\n' "${KIND_EXPERIMENTAL_DOCKER_NETWORK:-kind}"
+  else
+    printf '%s\n' "${KIND_EXPERIMENTAL_PODMAN_NETWORK:-kind}"
   fi
-  case $want in
-    docker | podman) printf '%s\n' "$want" ;;
-    *) die "KIND_EXPERIMENTAL_PROVIDER=$want: only docker or podman" ;;
-  esac
 }
 
 # ensure_engine: the host tools for the chosen engine, and podman's settings for this kernel.

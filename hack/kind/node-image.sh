@@ -25,13 +25,19 @@ ref=localhost/airgap-kind/node:$KUBE_VERSION-$key
 ref_file=$KIND_CACHE/node-image.ref
 
 image_exists() { $ENGINE image inspect "$1" >/dev/null 2>&1; }
-
-if image_exists "$ref"; then
+up_to_date() {
+  image_exists "$ref" || return 1
   log "node image up to date: $ref"
   printf '%s\n' "$ref" >"$ref_file"
   printf '%s\n' "$ref"
-  exit 0
-fi
+}
+
+up_to_date && exit 0
+# One build per engine at a time (two `make kind-up` of different clusters would build the same
+# image), then look again: the other build may have made it.
+exec 7>"$KIND_CACHE/node-image-$ENGINE.lock"
+flock 7
+up_to_date && exit 0
 
 start=$SECONDS
 base=localhost/airgap-kind/node-base:${node_rootfs##*/node-}
@@ -42,7 +48,7 @@ build=airgap-kind-build-$$
 cleanup() { $ENGINE rm -f "$build" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 # kind's build container: sleep forever and exec into it. Privileged, so containerd starts.
-$ENGINE run -d --privileged --name "$build" --entrypoint sleep "$base" infinity >/dev/null
+$ENGINE run -d --privileged --name "$build" --entrypoint sleep "$base" infinity >/dev/null 7>&-
 node() { $ENGINE exec -i "$build" "$@"; }
 
 for b in kubeadm kubelet kubectl; do
@@ -64,12 +70,20 @@ node bash -c 'ctr -n k8s.io images ls -q | xargs -I{} ctr -n k8s.io images label
 node bash -c 'pkill -x containerd; for i in $(seq 100); do ps -o stat= -C containerd | grep -qv "^Z" || exit 0; sleep 0.2; done; exit 1'
 node rm -rf /var/log/containerd-build.log /run/containerd
 
-$ENGINE commit -q \
-  --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
-  --change 'ENV container=docker' \
-  --change 'STOPSIGNAL SIGRTMIN+3' \
-  --change 'LABEL io.airgap.built-here=hack/kind' \
-  "$build" "$ref" >/dev/null
+changes=(
+  --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]'
+  --change 'ENV container=docker'
+  --change 'LABEL io.airgap.built-here=hack/kind'
+)
+if [[ $ENGINE == podman ]]; then
+  podman commit -q "${changes[@]}" --change 'STOPSIGNAL SIGRTMIN+3' "$build" "$ref" >/dev/null
+else
+  # docker commit takes no STOPSIGNAL ("stopsignal is not a valid change command", docker 20.10),
+  # so one build step adds it: kind's base image stops systemd with SIGRTMIN+3.
+  docker commit "${changes[@]}" "$build" "$ref-commit" >/dev/null
+  printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\n' "$ref-commit" | DOCKER_BUILDKIT=0 docker build -q -t "$ref" - >/dev/null
+  docker rmi "$ref-commit" >/dev/null
+fi
 printf '%s\n' "$ref" >"$ref_file"
 # Superseded node images (other keys) only take space.
 $ENGINE images --format '{{.Repository}}:{{.Tag}}' |
