@@ -54,6 +54,9 @@ ADVERTISED = {
     ("*", "env:INTERNAL_FILES_URL"): "Dify: file links handed to plugins, dialed from the plugin daemon",
     ("*", "env:NEXTAUTH_URL"): "Langfuse: its public URL, for sign-in redirects",
     ("oauth2-proxy", "arg:--redirect-url"): "OAuth2-Proxy: the OIDC callback, for browsers",
+    ("open-webui", "env:WEBUI_URL"): "Open WebUI: its public URL, for links and redirects",
+    ("open-webui", "env:CORS_ALLOW_ORIGIN"): "Open WebUI: the browser origin it accepts",
+    ("open-webui", "env:OPENID_REDIRECT_URI"): "Open WebUI: the OIDC callback, for browsers",
 }
 # Entries of a shared environment that a given process never dials.
 UNUSED = {
