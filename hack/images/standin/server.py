@@ -135,6 +135,22 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+def run_flask(args, env=None):
+    """STAND-IN behaviour of `flask <command>`: exit 0, unless $STANDIN_MIGRATION_FAIL is set and the
+    command is `upgrade-db`; then it says so on stderr, as Dify's own `upgrade-db` says
+    "Database migration failed: <error>" before it exits 1 (langgenius/dify api/commands/database.py,
+    commit c5453e16), and exits 1. The upgrade test (tests/integration/upgrade) sets it in a derived image."""
+    env = os.environ if env is None else env
+    reason = env.get("STANDIN_MIGRATION_FAIL", "")
+    if args[:1] == ["upgrade-db"] and reason:
+        print("STAND-IN: Database migration failed: %s (STANDIN_MIGRATION_FAIL is set)" % reason,
+              file=sys.stderr, flush=True)
+        return 1
+    if args[:1] == ["upgrade-db"]:
+        print("STAND-IN: Database migration successful!", flush=True)
+    return 0
+
+
 def main(argv):
     # As PID 1, Python ignores SIGTERM unless it handles it: stop at once, as the kubelet asks.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
@@ -146,7 +162,7 @@ def main(argv):
         # A one-shot command (dify's migration Job, `flask upgrade-db`): recorded, then done.
         record({"component": name, "port": 0, "method": "RUN", "path": " ".join(argv[1:]), "query_keys": [],
                 "body_bytes": 0})
-        return
+        return run_flask(argv[2:])
     if mode in IDLE_MODES.get(name, ()) or (len(argv) > 1 and argv[1] == "celery"):
         record({"component": name, "port": 0, "method": "START", "path": mode or "celery", "query_keys": [],
                 "body_bytes": 0})
@@ -163,4 +179,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    sys.exit(main(sys.argv))
