@@ -1,0 +1,1 @@
+../../barman-cloud-plugin/build-manager.sh

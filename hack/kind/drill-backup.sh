@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The backup and restore drill on kind (docs/backup-restore.md, issue 19): the real CloudNativePG
+# operator and the real Barman Cloud Plugin, both built here, with an S3 store (SeaweedFS, built
+# here) as a pod serving TLS from a test CA. This script prepares the cluster; the drill itself
+# (converge, backup.yml, restore.yml into an empty namespace, the checks, the timings) is
+# tests/integration/backup_kind/test_backup_kind_drill.py (make backup-kind-drill).
+#
+#   drill-backup.sh prepare   CRDs, images (build, push to the Harbor stand-in), volumes, the
+#                             CNPG operator, the plugin (TLS without cert-manager), SeaweedFS
+#   drill-backup.sh facts     print the JSON the test reads (registry, S3 endpoint, CA, paths)
+#
+# Runs on its own kind cluster (AIRGAP_KIND_CLUSTER, default airgap-drill; hack/kind/up.sh first).
+#
+# The plugin's TLS without cert-manager: upstream's manifest (plugin-barman-cloud v0.15.0
+# kubernetes/) asks cert-manager for two self-signed certificates, the server's (CN and DNS name
+# barman-cloud, server auth) and the client's (CN barman-cloud-client, client auth), in the
+# Secrets barman-cloud-server-tls and barman-cloud-client-tls. The same two are made here with
+# openssl, each self-signed, with ca.crt = tls.crt as cert-manager's selfSigned issuer writes it:
+# the CNPG operator trusts the server Secret's tls.crt as the root and presents the client pair
+# (cloudnative-pg v1.30.1 internal/controller/plugin_controller.go), the plugin trusts the
+# client's tls.crt (--client-cert, cnpg-i-machinery v0.4.2 pkg/pluginhelper/http/server.go).
+# Renewal is then the user's: rerun `prepare` (or cert-manager) before the 90 days run out.
+set -euo pipefail
+export AIRGAP_KIND_CLUSTER=${AIRGAP_KIND_CLUSTER:-airgap-drill}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+REPO=$(cd "$KIND_DIR/../.." && pwd)
+PY=${PYTHON:-python3}
+KUBECTL=$AIRGAP_CACHE/bin/kubectl
+export KUBECONFIG=${AIRGAP_KIND_KUBECONFIG:-$KIND_CACHE/$KIND_CLUSTER_NAME/kubeconfig}
+WORK=$KIND_CACHE/$KIND_CLUSTER_NAME/drill-backup
+STANDIN=$AIRGAP_CACHE/harbor-standin
+OPERATOR_NS=cnpg-system
+S3_NS=drill-s3
+PLUGIN_MODULE=github.com/cloudnative-pg/plugin-barman-cloud
+IMAGES=(postgres cnpg-operator barman-cloud-plugin barman-cloud-sidecar seaweedfs redis squid standin litellm)
+export KIND_EXPERIMENTAL_PROVIDER=${KIND_EXPERIMENTAL_PROVIDER:-podman}
+
+command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
+k() { "$KUBECTL" "$@"; }
+say() { printf '[drill-backup] %s\n' "$*" >&2; }
+engine() { CONTAINERS_CONF=$KIND_CONTAINERS_CONF podman "$@"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# TIMINGS: one "step seconds" line per step, written to $WORK/prepare-timings.json at the end.
+TIMINGS=()
+timed() { # STEP COMMAND...
+  local step=$1 start
+  shift
+  start=$(now)
+  "$@"
+  TIMINGS+=("$step $(since "$start")")
+  say "$step: $(since "$start")s"
+}
+
+stamp() { # RECIPE ENTRY FIELD
+  "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["images"][sys.argv[2]][sys.argv[3]])' \
+    "$AIRGAP_CACHE/images/stamps/$1.json" "$2" "$3"
+}
+standin_field() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/standin.json" "$1"; }
+manifest_path() { # ENTRY -> the repository path without the registry host
+  "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"][sys.argv[2]]["repository"].split("/", 1)[1])' \
+    "$REPO/release/manifest.yml" "$1"
+}
+# ref ENTRY RECIPE: the image as the nodes pull it from the stand-in, by the digest built here.
+ref() { printf '%s/%s/%s@%s\n' "$(standin_field registry)" "${HARBOR_STANDIN_PROJECT:-dify-platform}" "$(manifest_path "$1")" "$(stamp "$2" "$1" digest)"; }
+
+crds() {
+  "$REPO/hack/localcluster/crds.sh" >/dev/null
+  # Not OpenShift's SCC: kind is plain Kubernetes (molecule/kind/prepare.yml says why).
+  find "$AIRGAP_CACHE/crds" -name '*.yaml' ! -name '*securitycontextconstraints*' -printf '-f\n%p\n' |
+    xargs -d '\n' "$KUBECTL" apply --server-side --force-conflicts >/dev/null
+}
+
+images() {
+  CONTAINERS_CONF=$AIRGAP_CACHE/images/containers.conf "$PY" "$REPO/hack/images/build.py" build "${IMAGES[@]}"
+  CONTAINERS_CONF=$AIRGAP_CACHE/images/containers.conf "$PY" "$REPO/hack/images/harbor_standin.py" push >/dev/null
+  "$PY" "$REPO/hack/images/harbor_standin.py" status >"$WORK/standin.json"
+  # The nodes reach the stand-in as host.containers.internal (molecule/kind/prepare.yml).
+  "$KIND_DIR/trust-registry.sh" host.containers.internal:5443 "$STANDIN/ca/ca.crt"
+}
+
+volumes() { # 6 local volumes per worker, mode 0777, StorageClass airgap-local (molecule/kind/tasks/local_volumes.yml)
+  local node i
+  k apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: airgap-local}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Retain
+EOF
+  for node in "$KIND_CLUSTER_NAME-worker" "$KIND_CLUSTER_NAME-worker2"; do
+    engine exec "$node" sh -c 'for i in 1 2 3 4 5 6; do mkdir -p /var/local-pv/pv$i && chmod 0777 /var/local-pv/pv$i; done'
+    for i in 1 2 3 4 5 6; do
+      k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: airgap-local-$node-pv$i}
+spec:
+  capacity: {storage: 50Gi}
+  accessModes: [ReadWriteOnce, ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: airgap-local
+  local: {path: /var/local-pv/pv$i}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$node]}]
+EOF
+    done
+  done
+}
+
+operator() { "$KIND_DIR/cnpg-drill.sh" operator >/dev/null; }
+
+tls_pair() { # NAME CN USAGE [SAN]: a self-signed pair in $WORK/tls/NAME.{crt,key}
+  local name=$1 cn=$2 usage=$3 san=${4:-}
+  mkdir -p "$WORK/tls"
+  [[ -s $WORK/tls/$name.crt ]] && openssl x509 -checkend 604800 -noout -in "$WORK/tls/$name.crt" >/dev/null && return 0
+  local ext=(-addext "extendedKeyUsage=$usage" -addext "keyUsage=critical,digitalSignature,keyEncipherment")
+  [[ -n $san ]] && ext+=(-addext "subjectAltName=DNS:$san")
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 90 -subj "/CN=$cn" \
+    "${ext[@]}" -keyout "$WORK/tls/$name.key" -out "$WORK/tls/$name.crt" 2>/dev/null
+  chmod 0600 "$WORK/tls/$name.key"
+}
+
+tls_secret() { # NAME PAIR
+  k -n "$OPERATOR_NS" create secret tls "$1" --cert "$WORK/tls/$2.crt" --key "$WORK/tls/$2.key" \
+    --dry-run=client -o json |
+    "$PY" -c 'import json, sys; s = json.load(sys.stdin); s["data"]["ca.crt"] = s["data"]["tls.crt"]; print(json.dumps(s))' |
+    k apply --server-side --force-conflicts -f - >/dev/null
+}
+
+plugin() { # the plugin's operator side, from the module's kubernetes/ without the cert-manager objects
+  local module sidecar
+  module=$(cd "$WORK" && go mod download -json "$PLUGIN_MODULE@v$(plugin_version)" |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$WORK/plugin" && mkdir -p "$WORK/plugin/overlay"
+  cp -r "$module/kubernetes" "$module/config" "$WORK/plugin/" && chmod -R u+w "$WORK/plugin"
+  sidecar=$(ref barman_cloud_plugin_sidecar barman-cloud-sidecar)
+  cat >"$WORK/plugin/overlay/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: $OPERATOR_NS
+resources:
+  - ../kubernetes/deployment.yaml
+  - ../kubernetes/service.yaml
+  - ../config/crd
+  - ../config/rbac
+images:
+  - name: plugin-barman-cloud
+    newName: ${sidecar%%/*}/${HARBOR_STANDIN_PROJECT:-dify-platform}/$(manifest_path barman_cloud_plugin)
+    digest: $(stamp barman-cloud-plugin barman_cloud_plugin digest)
+secretGenerator:
+  - name: plugin-barman-cloud
+    literals: [SIDECAR_IMAGE=$sidecar]
+patches:
+  - target: {group: apps, version: v1, kind: Deployment, name: barman-cloud}
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/imagePullPolicy
+        value: IfNotPresent
+      - op: add
+        path: /spec/template/spec/imagePullSecrets
+        value: [{name: standin-pull}]
+EOF
+  k kustomize "$WORK/plugin/overlay" >"$WORK/plugin.yaml"
+  tls_pair server barman-cloud serverAuth barman-cloud
+  tls_pair client barman-cloud-client clientAuth
+  tls_secret barman-cloud-server-tls server
+  tls_secret barman-cloud-client-tls client
+  k apply --server-side --force-conflicts -f "$WORK/plugin.yaml" >/dev/null
+  k -n "$OPERATOR_NS" rollout status deployment/barman-cloud --timeout=300s >&2
+}
+
+plugin_version() {
+  "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"]["barman_cloud_plugin"]["version"])' \
+    "$REPO/release/manifest.yml"
+}
+
+s3() { # SeaweedFS as a pod, S3 over TLS on 443 (the instances' egress allows 443), cert from the drill's CA
+  mkdir -p "$WORK/ca"
+  "$PY" - "$REPO" "$WORK" "$S3_NS" <<'EOF'
+import json, secrets, sys
+from pathlib import Path
+repo, work, ns = sys.argv[1:]
+sys.path[:0] = [repo + "/tests"]
+from harness.registry.registry import TestCA
+ca = TestCA(Path(work) / "ca", name="airgap backup drill CA")
+host = "seaweedfs-s3.%s.svc" % ns
+cert, key = ca.server_cert("seaweedfs-s3", hosts=(host, host + ".cluster.local", "seaweedfs-s3"))
+creds = Path(work) / "s3-credentials.json"
+if not creds.exists():
+    creds.write_text(json.dumps({"ACCESS_KEY_ID": "drill" + secrets.token_hex(6), "ACCESS_SECRET_KEY": secrets.token_urlsafe(24)}))
+    creds.chmod(0o600)
+EOF
+  k get namespace "$S3_NS" >/dev/null 2>&1 || k create namespace "$S3_NS" >/dev/null
+  k label namespace "$S3_NS" pod-security.kubernetes.io/enforce=restricted --overwrite >/dev/null
+  k -n "$S3_NS" create secret generic standin-pull --type=kubernetes.io/dockerconfigjson \
+    --from-file=.dockerconfigjson="$STANDIN/auth.json" --dry-run=client -o yaml | k apply -f - >/dev/null
+  k -n "$S3_NS" create secret tls seaweedfs-s3-tls --cert "$WORK/ca/seaweedfs-s3.crt" --key "$WORK/ca/seaweedfs-s3.key" \
+    --dry-run=client -o yaml | k apply -f - >/dev/null
+  "$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print(json.dumps({"identities": [{"name": "admin",
+  "credentials": [{"accessKey": c["ACCESS_KEY_ID"], "secretKey": c["ACCESS_SECRET_KEY"]}],
+  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))' "$WORK/s3-credentials.json" >"$WORK/s3.json"
+  k -n "$S3_NS" create secret generic seaweedfs-s3-config --from-file=s3.json="$WORK/s3.json" \
+    --dry-run=client -o yaml | k apply -f - >/dev/null
+  rm -f "$WORK/s3.json"
+  k apply -f - >/dev/null <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: seaweedfs-s3, namespace: $S3_NS}
+spec:
+  replicas: 1
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: seaweedfs-s3}}
+  template:
+    metadata: {labels: {app: seaweedfs-s3}}
+    spec:
+      imagePullSecrets: [{name: standin-pull}]
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}
+        # A safe sysctl (allowed by Pod Security restricted): an unprivileged process may bind 443.
+        sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}]
+      containers:
+        - name: weed
+          image: $(ref seaweedfs seaweedfs)
+          imagePullPolicy: IfNotPresent
+          args: [server, -dir=/data, -ip.bind=0.0.0.0, -master.telemetry=false, -volume.max=100,
+                 -master.volumeSizeLimitMB=1024, -s3, -s3.port=443, -s3.port.iceberg=0, -s3.port.lance=0,
+                 -s3.cert.file=/tls/tls.crt, -s3.key.file=/tls/tls.key, -s3.config=/config/s3.json]
+          env: [{name: HOME, value: /tmp}]
+          ports: [{containerPort: 443}]
+          readinessProbe: {tcpSocket: {port: 443}, periodSeconds: 5}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+          volumeMounts:
+            - {name: data, mountPath: /data}
+            - {name: tmp, mountPath: /tmp}
+            - {name: tls, mountPath: /tls, readOnly: true}
+            - {name: config, mountPath: /config, readOnly: true}
+      volumes:
+        - {name: data, emptyDir: {}}
+        - {name: tmp, emptyDir: {}}
+        - {name: tls, secret: {secretName: seaweedfs-s3-tls}}
+        - {name: config, secret: {secretName: seaweedfs-s3-config}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: seaweedfs-s3, namespace: $S3_NS}
+spec:
+  selector: {app: seaweedfs-s3}
+  ports: [{name: https, port: 443, targetPort: 443}]
+EOF
+  k -n "$S3_NS" rollout status deployment/seaweedfs-s3 --timeout=300s >&2
+  # The bucket (weed shell in the pod, as roles/langfuse's script makes its own).
+  local i
+  for i in $(seq 1 30); do
+    k -n "$S3_NS" exec deploy/seaweedfs-s3 -- sh -c 'echo "s3.bucket.create -name dify-platform-backups" | weed shell >/dev/null 2>&1;
+      echo s3.bucket.list | weed shell 2>/dev/null' | grep -q dify-platform-backups && return 0
+    sleep 2
+  done
+  die "SeaweedFS: the bucket dify-platform-backups was not created"
+}
+
+facts() {
+  "$PY" - "$WORK" "$S3_NS" "$KUBECONFIG" <<'EOF'
+import json, sys
+work, ns, kubeconfig = sys.argv[1:]
+standin = json.load(open(work + "/standin.json"))
+print(json.dumps({"kubeconfig": kubeconfig, "work": work, "s3_endpoint": "https://seaweedfs-s3.%s.svc" % ns,
+                  "s3_ca": work + "/ca/ca.crt", "s3_credentials": work + "/s3-credentials.json",
+                  "standin": standin}, indent=1))
+EOF
+}
+
+prepare() {
+  local t0
+  t0=$(now)
+  mkdir -p "$WORK"
+  [[ -s $KUBECONFIG ]] || die "no kubeconfig at $KUBECONFIG: run AIRGAP_KIND_CLUSTER=$KIND_CLUSTER_NAME hack/kind/up.sh"
+  timed crds crds
+  timed images images
+  timed volumes volumes
+  timed cnpg-operator operator
+  timed barman-cloud-plugin plugin
+  timed s3 s3
+  TIMINGS+=("prepare $(since "$t0")")
+  printf '%s\n' "${TIMINGS[@]}" | "$PY" -c 'import json, sys; print(json.dumps({l.split()[0]: float(l.split()[1]) for l in sys.stdin}, indent=1))' \
+    >"$WORK/prepare-timings.json"
+  say "prepared in $(since "$t0")s"
+}
+
+case ${1:-prepare} in
+  prepare) prepare ;;
+  facts) facts ;;
+  # One step alone, on a cluster prepared up to it.
+  crds | images | volumes | operator | plugin | s3) mkdir -p "$WORK" && "$1" ;;
+  *) die "usage: drill-backup.sh [prepare|facts]" ;;
+esac

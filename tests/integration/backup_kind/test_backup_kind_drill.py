@@ -1,0 +1,274 @@
+"""The backup and restore drill on kind, with the real operator and the real Barman Cloud Plugin (issue 19).
+
+Real here: CloudNativePG 1.30.1 and the Barman Cloud Plugin 0.15.0 (operator and sidecar, barman-cloud 3.19.1 from
+PyPI), both built here (hack/images); SeaweedFS S3 as a pod with TLS from a test CA; PostgreSQL 17; Redis; LiteLLM
+1.104.2 (hack/images/litellm); the platform's own playbooks (site.yml, backup.yml, restore.yml) and roles.
+Stand-ins: Dify's pods (hack/images/standin: they answer health paths and mount the file storage, they run no
+Dify), so Dify's data is written by this test: a workspace key pair made and used with Dify's own algorithm
+(roles/restore/files/dify_credentials.py), its private key in the file storage where Dify keeps it, and the
+rows of Dify's tables (tenants, apps, provider_credentials, with Dify's names and columns) in the dify database.
+The DSL exports come from the fake console (tests/fakes/dify_console) seeded with the same app.
+
+The drill: converge the source namespace; seed rows, Dify's data and a LiteLLM key; backup.yml takes the set
+(an on-demand plugin Backup waited for); rows written after it; restore.yml into an empty namespace (CNPG
+recovery from the object store to the end of the WAL, the Secrets, the converge, Dify's files through k8s_cp, the
+checks); then every part is compared. Each step is timed into tests/output/backup-kind-drill.json.
+
+Run by `make backup-kind-drill` only (AIRGAP_BACKUP_KIND_DRILL=1, conftest.py): it needs its own kind cluster and
+costs far more than a `make test` phase may (docs/backup-restore.md gives the figure).
+"""
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from fakes.dify_console import FakeDifyConsole
+from helpers.paths import CACHE, REPO
+from kind_drill import Kind, Timings, failure, playbook, prepare
+
+import importlib.util
+
+SPEC = importlib.util.spec_from_file_location("dify_credentials", REPO / "roles" / "restore" / "files" / "dify_credentials.py")
+dify_credentials = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(dify_credentials)
+
+SOURCE, TARGET = "drill-src", "drill-dst"
+FILES_MB = int(os.environ.get("BACKUP_KIND_DRILL_FILES_MB", "64"))
+ROWS = int(os.environ.get("BACKUP_KIND_DRILL_ROWS", "400000"))
+OUTPUT = REPO / "tests" / "output" / "backup-kind-drill.json"
+EMAIL, PASSWORD = "admin@example.com", "Adm1n-S3cret-Pw"
+APP = """\
+app:
+  name: faq-chat
+  mode: chat
+  description: answers FAQs
+kind: app
+version: 0.6.0
+model_config:
+  pre_prompt: You answer questions about the product.
+"""
+STANDIN = CACHE / "harbor-standin"
+
+
+def inventory(tmp_path, namespace, facts):
+    """inventories/local plus the kind settings (molecule/kind/host_vars) and the object store, as group_vars."""
+    overlay = tmp_path / ("inventory-" + namespace)
+    (overlay / "group_vars").mkdir(parents=True)
+    (overlay / "hosts.yml").write_text((REPO / "inventories" / "local" / "hosts.yml").read_text())
+    robot = json.loads((STANDIN / "robot.json").read_text())
+    (overlay / "group_vars" / "dify_platform.yml").write_text(yaml.safe_dump({
+        "dify_platform_namespace": namespace,
+        "dify_platform_components": ["foundation", "postgres", "redis", "dify", "litellm"],
+        "dify_platform_size": "small", "dify_platform_openshift": False,
+        "dify_platform_storage_class": "airgap-local", "dify_platform_wait_timeout": 900,
+        "redis_exporter_enabled": False, "postgres_instances": 1,
+        "foundation_postgres_operator_namespace": "cnpg-system",
+        "foundation_ingress_namespace_labels": {"kubernetes.io/metadata.name": "ingress-nginx"},
+        "dify_platform_registry": facts["standin"]["registry"], "dify_platform_registry_project": "dify-platform",
+        "dify_platform_registry_username": robot["username"], "dify_platform_registry_password": robot["password"],
+        "dify_platform_release_manifest": str(STANDIN / "release-manifest.yml"),
+        "dify_platform_ca_bundle_pem": (STANDIN / "ca" / "ca.crt").read_text(),
+        "postgres_backup": {"destination_path": "s3://dify-platform-backups/postgres",
+                            "endpoint_url": facts["s3_endpoint"], "credentials_secret": "dify-platform-backup-s3"},
+        "postgres_backup_ca_pem": Path(facts["s3_ca"]).read_text()}))
+    overlay.chmod(0o700)
+    return [REPO / "inventories" / "local", overlay]
+
+
+def s3_secret(kind, namespace, facts):
+    """The object store's credentials: the user's Secret (not generated, so not in the set), made in each namespace."""
+    creds = json.loads(Path(facts["s3_credentials"]).read_text())
+    kind.kubectl("get", "namespace", namespace, check=False).returncode == 0 or kind.kubectl("create", "namespace", namespace)
+    kind.kubectl("-n", namespace, "apply", "-f", "-", data=json.dumps({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "dify-platform-backup-s3", "namespace": namespace},
+        "stringData": creds}))
+
+
+def seed_dify(kind, namespace):
+    """A workspace as Dify makes it: its key pair (private key in the storage), an app, an encrypted credential."""
+    tenant = str(uuid.uuid4())
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    credential = "sk-provider-" + secrets.token_urlsafe(24)
+    config = json.dumps({"openai_api_key": dify_credentials.encrypt_token(public, credential),
+                         "openai_api_base": "https://llm.example.test/v1"})
+    kind.api_exec(namespace, "mkdir -p /app/api/storage/privkeys/%s && cat > /app/api/storage/privkeys/%s/private.pem"
+                  % (tenant, tenant), data=pem)
+    # Dify's tables with Dify's names and the columns read here (api/models/account.py Tenant,
+    # api/models/model.py App, api/models/provider.py ProviderCredential); owned by Dify's role.
+    kind.psql(namespace, """
+        CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name varchar(255), encrypt_public_key text);
+        CREATE TABLE IF NOT EXISTS apps (id uuid PRIMARY KEY, tenant_id uuid, name varchar(255), mode varchar(255));
+        CREATE TABLE IF NOT EXISTS provider_credentials (id uuid PRIMARY KEY, tenant_id uuid, provider_name varchar(255),
+            credential_name varchar(255), encrypted_config text);
+        ALTER TABLE tenants OWNER TO dify; ALTER TABLE apps OWNER TO dify; ALTER TABLE provider_credentials OWNER TO dify;
+        INSERT INTO tenants VALUES ('%(t)s', 'drill', '%(pub)s');
+        INSERT INTO apps VALUES ('%(a)s', '%(t)s', 'faq-chat', 'chat');
+        INSERT INTO provider_credentials VALUES ('%(c)s', '%(t)s', 'openai', 'drill', '%(cfg)s');
+        """ % {"t": tenant, "pub": public, "a": uuid.uuid4(), "c": uuid.uuid4(), "cfg": config})
+    return tenant, credential
+
+
+def seed_files(kind, namespace):
+    """FILES_MB of random files in the storage (8 MB each), for the copy's rate; their SHA-256 sums."""
+    count = max(1, FILES_MB // 8)
+    kind.api_exec(namespace, "mkdir -p /app/api/storage/upload_files && for i in $(seq 1 %d); do "
+                  "head -c 8388608 /dev/urandom > /app/api/storage/upload_files/blob-$i; done" % count, timeout=1800)
+    return sums(kind, namespace)
+
+
+def sums(kind, namespace):
+    out = kind.api_exec(namespace, "cd /app/api/storage && find . -type f | sort | xargs sha256sum").stdout
+    return dict(reversed(line.split(None, 1)) for line in out.strip().splitlines())
+
+
+def litellm_key(kind, namespace):
+    """A virtual key made through LiteLLM's API with the master key (the Secret's value behind the prefix)."""
+    import urllib.request
+    master = "sk-" + kind.secret(namespace, "dify-platform-litellm", "master-key")
+    with kind.port_forward(namespace, "svc/litellm", 4000) as url:
+        request = urllib.request.Request(url + "/key/generate", data=json.dumps({"key_alias": "drill"}).encode(),
+                                         headers={"Authorization": "Bearer " + master, "Content-Type": "application/json"})
+        for _attempt in range(60):
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                    return json.loads(response.read())["key"]
+            except OSError:
+                import time
+                time.sleep(2)
+    raise AssertionError("LiteLLM did not make a key")
+
+
+def key_status(url, key):
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url + "/key/info", headers={"Authorization": "Bearer " + key})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.fixture(scope="module")
+def drill():
+    timings = Timings()
+    with timings.step("prepare (CRDs, images, volumes, CNPG operator, plugin, SeaweedFS)"):
+        facts = prepare()
+    return Kind(facts["kubeconfig"]), facts, timings
+
+
+def test_backup_then_restore_on_kind(drill, tmp_path):
+    kind, facts, timings = drill
+    for namespace in (SOURCE, TARGET):
+        kind.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=600)
+    s3_secret(kind, SOURCE, facts)
+    source = inventory(tmp_path, SOURCE, facts)
+    with timings.step("converge the source platform (site.yml)"):
+        run = playbook("site", source, {}, facts["kubeconfig"], tmp_path)
+    assert run.returncode == 0, failure(run)
+
+    with timings.step("seed: rows, Dify's workspace, files, a LiteLLM key"):
+        kind.psql(SOURCE, "CREATE TABLE drill (phase text, n int, pad text); INSERT INTO drill "
+                          "SELECT 'A', g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, %d) g" % ROWS)
+        database_bytes = int(kind.psql(SOURCE, "SELECT pg_database_size('dify')"))
+        tenant, credential = seed_dify(kind, SOURCE)
+        files = seed_files(kind, SOURCE)
+        key = litellm_key(kind, SOURCE)
+    generated = {item["metadata"]["name"]: item.get("data", {}) for item in kind.json(
+        "-n", SOURCE, "get", "secret", "-l", "airgap.dify-platform/generated=true")["items"]}
+
+    vault_key = tmp_path / "backup-key"
+    vault_key.write_text(secrets.token_urlsafe(24) + "\n")
+    vault_key.chmod(0o600)
+    dify = FakeDifyConsole(email=EMAIL, password=PASSWORD).start()
+    try:
+        dify.seed(APP)
+        with timings.step("backup.yml (plugin Backup waited for, Secrets, files, apps)"):
+            run = playbook("backup", source, {
+                "backup_dir": str(tmp_path / "sets"), "backup_set_name": "set-drill",
+                "backup_vault_password_file": str(vault_key), "dify_apps_url": dify.url,
+                "dify_apps_email": EMAIL, "dify_apps_password": PASSWORD}, facts["kubeconfig"], tmp_path)
+    finally:
+        dify.stop()
+    assert run.returncode == 0, failure(run)
+    found = tmp_path / "sets" / "set-drill"
+    manifest = json.loads((found / "manifest.json").read_text())
+    parts = {part["part"]: part for part in manifest["parts"]}
+    assert set(parts) == {"postgres", "secrets", "files", "dify-apps"}
+    backup = kind.json("-n", SOURCE, "get", "backup.postgresql.cnpg.io", parts["postgres"]["backup"])
+    assert backup["status"]["phase"] == "completed" and backup["spec"]["method"] == "plugin", backup["status"]
+    assert parts["postgres"]["backup_id"]
+    set_files = {p.relative_to(found / "files" / "storage").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in (found / "files" / "storage").rglob("*") if p.is_file()}
+    assert set_files == {name.removeprefix("./"): digest for name, digest in files.items()}
+
+    # No clear secret in the set (every generated value, as stored and decoded; the database roles' user names are public).
+    values = {}
+    for name, data in generated.items():
+        for field, stored in data.items():
+            if field != "username":
+                values[stored] = values[base64.b64decode(stored).decode()] = "%s/%s" % (name, field)
+    values[key] = "the LiteLLM key"
+    values[credential] = "the Dify credential"
+    leaks = sorted({"%s: %s" % (p.relative_to(found), where) for p in found.rglob("*") if p.is_file()
+                    for value, where in values.items() if value.encode() in p.read_bytes()})
+    assert leaks == []
+
+    # Rows after the backup: restored from the archived WAL (to the end of the WAL).
+    kind.psql(SOURCE, "INSERT INTO drill SELECT 'B', g, 'after the base backup' FROM generate_series(1, 1000) g;"
+                      "SELECT pg_switch_wal()")
+    archived = kind.psql(SOURCE, "SELECT pg_walfile_name(pg_current_wal_lsn())")
+    for _attempt in range(120):
+        if kind.psql(SOURCE, "SELECT last_archived_wal FROM pg_stat_archiver") >= archived[:16] + "0" * 8 or \
+                kind.psql(SOURCE, "SELECT coalesce(last_archived_wal, '') >= '%s' FROM pg_stat_archiver" % archived) == "t":
+            break
+        import time
+        time.sleep(2)
+
+    # Restore into an empty namespace. The object store's credentials are the user's (not in the set).
+    s3_secret(kind, TARGET, facts)
+    target = inventory(tmp_path, TARGET, facts)
+    with kind.port_forward(TARGET, "svc/litellm", 4000) as litellm_url:
+        with timings.step("restore.yml (Secrets, recovery, converge, files, checks)"):
+            run = playbook("restore", target, {
+                "restore_dir": str(found), "restore_vault_password_file": str(vault_key),
+                "restore_server_name": "dify-platform-pg-r1",
+                "restore_check_litellm_url": litellm_url, "restore_check_litellm_key": key}, facts["kubeconfig"], tmp_path)
+        assert run.returncode == 0, failure(run)
+        # The check can fail: a key that was never made is refused by the same LiteLLM.
+        assert key_status(litellm_url, key) == 200
+        assert key_status(litellm_url, "sk-" + secrets.token_urlsafe(24)) in (400, 401, 403)
+    assert key not in run.stdout + run.stderr and credential not in run.stdout + run.stderr
+
+    cluster = kind.json("-n", TARGET, "get", "cluster.postgresql.cnpg.io", "dify-platform-pg")
+    assert "recovery" in cluster["spec"]["bootstrap"]
+    assert kind.psql(TARGET, "SELECT phase || ':' || count(*) FROM drill GROUP BY phase ORDER BY phase") == \
+        "A:%d\nB:1000" % ROWS
+    assert sums(kind, TARGET) == files
+    pem = kind.api_exec(TARGET, "cat /app/api/storage/privkeys/%s/private.pem" % tenant).stdout
+    config = json.loads(kind.psql(TARGET, "SELECT encrypted_config FROM provider_credentials WHERE tenant_id = '%s'" % tenant))
+    assert dify_credentials.decrypt_token(pem, config["openai_api_key"]) == credential
+    restored = {item["metadata"]["name"]: item.get("data", {}) for item in kind.json(
+        "-n", TARGET, "get", "secret", "-l", "airgap.dify-platform/generated=true")["items"]}
+    assert restored == generated
+
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps({
+        "timings_s": dict(timings), "database_bytes": database_bytes, "rows": ROWS,
+        "files": {"count": len(files), "bytes": sum((found / "files" / "storage" / n).stat().st_size for n in set_files)},
+        "backup": {"id": parts["postgres"]["backup_id"], "started": parts["postgres"]["started"],
+                   "stopped": parts["postgres"]["stopped"]},
+        "prepare_timings_s": json.loads((Path(facts["work"]) / "prepare-timings.json").read_text())}, indent=1))
