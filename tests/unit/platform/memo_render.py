@@ -19,24 +19,11 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar
 
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # before ansible-core 2.19 every string is a template
-    def trust_as_template(text):
-        return text
+# tests/, for the helpers shared with the test files: this file runs as a program.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from helpers.trusted import trusted
 
 FIELD_MANAGER = "property-test"
-
-
-def trusted(value):
-    """A value as Ansible holds one read from a role's or an inventory's files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((key, trusted(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    return value
 
 
 class Action:

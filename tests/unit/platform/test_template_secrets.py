@@ -11,11 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-try:  # ansible-core 2.19 and later render only trusted strings
-    from ansible.template import trust_as_template
-except ImportError:  # before 2.19 every string is a template
-    def trust_as_template(text):
-        return text
+from helpers.trusted import trust_as_template, trusted
 
 from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_inputs import (
     NotRecallable,
@@ -26,17 +22,6 @@ from ansible_collections.airgap.dify_platform.plugins.plugin_utils.template_inpu
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
 JINJA = parser()
-
-
-def trusted(value):
-    """A value as Ansible holds one read from a role's files: its strings are templates."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((key, trusted(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    return value
 
 
 def role_variables():
