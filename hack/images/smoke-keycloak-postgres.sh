@@ -5,22 +5,15 @@
 # /health/ready on the management port, checks /metrics and the master realm's OIDC discovery.
 # Needs `make images` first. Usage: hack/images/smoke-keycloak-postgres.sh [TIMEOUT_SECONDS]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}
-export CONTAINERS_CONF=${CONTAINERS_CONF:-$cache/images/containers.conf}
+# shellcheck source=hack/images/smoke-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/smoke-lib.sh"
 timeout=${1:-300}
-local_ref() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["images"][sys.argv[2]]["local"])' "$cache/images/stamps/$1.json" "$2"; }
 pg=$(local_ref postgres postgres)
 kc=$(local_ref keycloak keycloak)
 name=airgap-images-kc-$$
-user=1000770000:0
-restricted=(--user "$user" --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges)
 cleanup() { podman rm -f -t 2 "$name-kc" >/dev/null 2>&1 || true; podman rm -f -t 2 "$name-pg" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-podman run -d --name "$name-pg" -p 127.0.0.1::9000 -p 127.0.0.1::8080 "${restricted[@]}" \
-  --tmpfs /tmp:rw,mode=1777 --tmpfs /var/lib/postgresql/data:rw,mode=1777 --tmpfs /var/run/postgresql:rw,mode=1777 \
-  -v "$here/postgres/smoke/serve-tcp.sh:/smoke/serve-tcp.sh:ro" "$pg" sh /smoke/serve-tcp.sh >/dev/null
-until podman exec "$name-pg" pg_isready -q -h 127.0.0.1; do sleep 1; done
+start_postgres "$name-pg" "$pg" 9000 8080
 # The admin password is a throw-away for this container only.
 podman run -d --name "$name-kc" --network "container:$name-pg" "${restricted[@]}" \
   --tmpfs /tmp:rw,mode=1777 --tmpfs /opt/keycloak/data:rw,mode=1777 \

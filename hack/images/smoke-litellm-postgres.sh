@@ -13,25 +13,18 @@
 # Needs `make images IMAGES="postgres litellm"` first.
 # Usage: hack/images/smoke-litellm-postgres.sh [TIMEOUT_SECONDS]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}
-export CONTAINERS_CONF=${CONTAINERS_CONF:-$cache/images/containers.conf}
+# shellcheck source=hack/images/smoke-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/smoke-lib.sh"
 timeout=${1:-300}
-local_ref() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["images"][sys.argv[2]]["local"])' "$cache/images/stamps/$1.json" "$2"; }
 # The postgres image: the stamp's, or SMOKE_POSTGRES_IMAGE (e.g. while the stamp names a rebuild not loaded yet).
 pg=${SMOKE_POSTGRES_IMAGE:-$(local_ref postgres postgres)}
 lt=$(local_ref litellm litellm)
 name=airgap-images-litellm-$$
-user=1000770000:0
-restricted=(--user "$user" --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges)
 cleanup() { for c in proxy migrate pg; do podman rm -f -t 2 "$name-$c" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
 log() { echo "[smoke-litellm] $*" >&2; }
 
-podman run -d --name "$name-pg" -p 127.0.0.1::4000 "${restricted[@]}" \
-  --tmpfs /tmp:rw,mode=1777 --tmpfs /var/lib/postgresql/data:rw,mode=1777 --tmpfs /var/run/postgresql:rw,mode=1777 \
-  -v "$here/postgres/smoke/serve-tcp.sh:/smoke/serve-tcp.sh:ro" "$pg" sh /smoke/serve-tcp.sh >/dev/null
-until podman exec "$name-pg" pg_isready -q -h 127.0.0.1; do sleep 1; done
+start_postgres "$name-pg" "$pg" 4000
 # Throw-away credentials for these containers only (trust auth on loopback inside the pod).
 db_password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 master="sk-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
