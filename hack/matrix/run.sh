@@ -4,19 +4,28 @@
 # the unit tests, each row in its own cached venv (hack/matrix/venv.sh), one row
 # after another. With --converge-ends, the first and the last row also converge the
 # platform on the local control plane twice (hack/matrix/converge.sh: the second
-# run must change nothing). Prints a table of the results and their times, also
-# written to $AIRGAP_CACHE/matrix/report-<checkout key>.md; exits 1 if any failed.
+# run must change nothing). --covered ROW names a row that other phases of `make test` run
+# (`make sanity` and `make units` run the pin of requirements.txt): it is not run again, and
+# its line gives the latest result of those phases (hack/phases/time.sh's log). Prints a table
+# of the results with each step's wall-clock and CPU time (user + sys of its processes: what
+# it costs on an idle machine), also written to $AIRGAP_CACHE/matrix/report-<checkout key>.md;
+# exits 1 if any failed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd -P)
 cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}
 export AIRGAP_CACHE=$cache
 converge_ends=false
-if [ "${1:-}" = --converge-ends ]; then
-  converge_ends=true
+covered=()
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --converge-ends) converge_ends=true ;;
+    --covered) covered+=("${2:?--covered needs a row}"); shift ;;
+    *) break ;;
+  esac
   shift
-fi
-[ "$#" -gt 0 ] || { echo "usage: hack/matrix/run.sh [--converge-ends] CORE@PYTHON..." >&2; exit 2; }
+done
+[ "$#" -gt 0 ] || { echo "usage: hack/matrix/run.sh [--converge-ends] [--covered CORE@PYTHON]... CORE@PYTHON..." >&2; exit 2; }
 rows=("$@")
 repo_key=$(printf '%s' "$repo" | sha256sum | cut -c1-12)
 # The main venv's (the Makefile's VENV: keyed by the hash of requirements.txt).
@@ -27,26 +36,56 @@ logs=$cache/matrix/logs-$repo_key
 report=$cache/matrix/report-$repo_key.md
 mkdir -p "$logs"
 
-# Times one step of a row: "pass" or "FAIL", and the seconds, into $result and $seconds.
+# The CPU seconds (user + sys) of every child process this shell has waited for so far, into
+# $cpu_now. `times` runs in this shell, not in a $(...) subshell, which would report its own.
+cpu_file=$(mktemp)
+trap 'rm -f "$cpu_file"' EXIT
+cpu() {
+  times >"$cpu_file"
+  cpu_now=$(tail -n 1 "$cpu_file" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } } END { printf "%d", s }')
+}
+
+# Times one step of a row: "pass" or "FAIL", its wall-clock and CPU seconds, into $result,
+# $seconds and $cpu_seconds.
 step() {
   local log=$1
   shift
-  local start=$SECONDS
+  local start=$SECONDS cpu_start
+  cpu
+  cpu_start=$cpu_now
   if "$@" >"$log" 2>&1; then result=pass; else result=FAIL; fi
   seconds=$((SECONDS - start))
+  cpu
+  cpu_seconds=$((cpu_now - cpu_start))
 }
 
-table=("| ansible-core | Python | sanity | units | converge + idempotence | time |" "|---|---|---|---|---|---|")
+# The latest run of phase $1 of `make test` in this cache: "pass (N s)", "FAIL (N s)" or "not run".
+phase_result() {
+  awk -F'\t' -v p="$1" '$1 == p { last = ($3 == 0 ? "pass" : "FAIL") " (" int($4) " s, " $5 ")" } END { print (last ? last : "not run") }' \
+    "$cache/phases/times.tsv" 2>/dev/null || echo "not run"
+}
+
+table=("| ansible-core | Python | sanity | units | converge + idempotence | wall (CPU) |" "|---|---|---|---|---|---|")
+# The ends are the first and the last row this run runs.
+ran=()
+for row in "${rows[@]}"; do
+  [[ " ${covered[*]} " == *" $row "* ]] || ran+=("$row")
+done
 failed=0
-for index in "${!rows[@]}"; do
-  row=${rows[$index]}
+for row in "${rows[@]}"; do
   core=${row%@*}
   python_version=${row#*@}
+  if [[ " ${covered[*]} " == *" $row "* ]]; then
+    table+=("| $core | $python_version | \`make sanity\`: $(phase_result sanity) | \`make units\`: $(phase_result units) | not run (middle row) | in those phases |")
+    continue
+  fi
   row_start=$SECONDS
+  cpu
+  row_cpu=$cpu_now
   echo "== ansible-core $core on Python $python_version" >&2
   step "$logs/$core-venv.log" "$here/venv.sh" "$core" "$python_version"
   if [ "$result" = FAIL ]; then
-    table+=("| $core | $python_version | venv failed | - | - | ${seconds} s |")
+    table+=("| $core | $python_version | venv failed | - | - | ${seconds} s ($cpu_seconds s) |")
     failed=1
     tail -n 20 "$logs/$core-venv.log" >&2
     continue
@@ -59,20 +98,21 @@ for index in "${!rows[@]}"; do
   ln -sfn "$collections" "$(echo "$venv"/lib/python3*/site-packages)/ansible_collections"
 
   step "$logs/$core-sanity.log" env ANSIBLE_CORE="$core" SANITY_PYTHON="$python_version" "$repo/hack/sanity.sh"
-  sanity="$result ($seconds s)"
+  sanity="$result ($seconds s, CPU $cpu_seconds s)"
   [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-sanity.log" >&2; }
 
   step "$logs/$core-units.log" env PATH="$venv/bin:$PATH" "$repo/hack/pytest.sh" -q "$repo/tests/unit"
-  units="$result ($seconds s, $(grep -Eo '[0-9]+ passed' "$logs/$core-units.log" | tail -n 1 || echo '0 passed'))"
+  units="$result ($seconds s, CPU $cpu_seconds s, $(grep -Eo '[0-9]+ (passed|failed)' "$logs/$core-units.log" | tail -n 2 | paste -sd, - || echo '0 passed'))"
   [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-units.log" >&2; }
 
   converge="not run (middle row)"
-  if $converge_ends && { [ "$index" -eq 0 ] || [ "$index" -eq $((${#rows[@]} - 1)) ]; }; then
+  if $converge_ends && { [ "$row" = "${ran[0]}" ] || [ "$row" = "${ran[-1]}" ]; }; then
     step "$logs/$core-converge.log" "$here/converge.sh" "$venv" "dify-matrix-$(echo "${core%.*}" | tr . -)"
-    converge="$result ($seconds s, $(grep -Eo 'second run changed=[0-9]+' "$logs/$core-converge.log" | tail -n 1 || true))"
+    converge="$result ($seconds s, CPU $cpu_seconds s, $(grep -Eo 'second run changed=[0-9]+' "$logs/$core-converge.log" | tail -n 1 || true))"
     [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-converge.log" >&2; }
   fi
-  table+=("| $core | $python_version | $sanity | $units | $converge | $((SECONDS - row_start)) s |")
+  cpu
+  table+=("| $core | $python_version | $sanity | $units | $converge | $((SECONDS - row_start)) s ($((cpu_now - row_cpu)) s) |")
 done
 
 printf '%s\n' "${table[@]}" | tee "$report"
