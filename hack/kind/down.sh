@@ -25,7 +25,7 @@ if kind_cluster_exists; then
 fi
 rm -f "$KIND_KUBECONFIG"
 # The network kind created, once no container (another cluster, a registry) is attached to it.
-network=${KIND_EXPERIMENTAL_PODMAN_NETWORK:-kind}
+network=$(kind_network)
 if $ENGINE network inspect "$network" >/dev/null 2>&1; then
   users=$($ENGINE ps -a --filter "network=$network" --format '{{.Names}}')
   if [[ -z "$users" ]]; then

@@ -7,7 +7,8 @@
 #   AIRGAP_KIND_KUBECONFIG   where to write the kubeconfig (default $AIRGAP_CACHE/kind/<name>/kubeconfig)
 #   AIRGAP_KIND_REGISTRY     host[:port] of the registry standing in for Harbor (optional)
 #   AIRGAP_KIND_REGISTRY_CA  its CA certificate (PEM), trusted by containerd in every node
-#   KIND_EXPERIMENTAL_PROVIDER  podman or docker (default: docker where a Docker engine answers)
+#   AIRGAP_KIND_PROVIDER     auto (default: docker where a Docker engine answers, else podman), docker
+#                            or podman (engine.sh; kind's KIND_EXPERIMENTAL_PROVIDER is honoured too)
 #   AIRGAP_KIND_INGRESS_ADDRESS  optional host address (e.g. 127.0.78.1): its ports 443 and 80 are mapped to
 #                            the control plane's NodePorts 30443 and 30080 (a test router; tests/browser/kind)
 # shellcheck disable=SC2016  # envsubst takes the names to replace as a literal '${NAME}' list
@@ -32,6 +33,8 @@ nodes_ready() {
 
 if kind_cluster_exists; then
   kind_cli get kubeconfig --name "$KIND_CLUSTER_NAME" >"$KIND_KUBECONFIG"
+  # docker: a restarted node lost its host.containers.internal entry (host-alias.sh).
+  "$KIND_DIR/host-alias.sh" 9>&- || log "a node did not take the host alias; checking health"
   if nodes_ready && kk -n kube-system rollout status ds/kube-router --timeout=5s >/dev/null 2>&1; then
     running=$($ENGINE inspect --format '{{.ImageName}}' "$KIND_CLUSTER_NAME-control-plane" 2>/dev/null ||
       $ENGINE inspect --format '{{.Config.Image}}' "$KIND_CLUSTER_NAME-control-plane")
@@ -64,6 +67,8 @@ fi
 kind_cli create cluster --name "$KIND_CLUSTER_NAME" --image "$ref" --config "$config" \
   --kubeconfig "$KIND_KUBECONFIG" 9>&-
 created=$SECONDS
+# docker: the nodes reach the host (the Harbor stand-in) as host.containers.internal, as on podman.
+"$KIND_DIR/host-alias.sh" 9>&-
 KUBE_ROUTER_VERSION=$KUBE_ROUTER_VERSION envsubst '${KUBE_ROUTER_VERSION}' <"$KIND_DIR/kube-router.yaml" |
   kk apply --server-side --field-manager=airgap-kind -f - >/dev/null
 kk -n kube-system rollout status ds/kube-router --timeout=180s >&2
