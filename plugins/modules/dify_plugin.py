@@ -252,7 +252,7 @@ def read_keys(paths):
         try:
             with open(path, "rb") as handle:
                 keys.append(handle.read())
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             raise ValidationError("cannot read verify_keys file %s: %s" % (path, exc)) from exc
     return keys
 

@@ -254,7 +254,8 @@ class FakeDifyConsole:
             ("POST", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.post_trace_config),
             ("PATCH", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.patch_trace_config),
             ("DELETE", r"/apps/(?P<app_id>%s)/trace-config" % UUID_RE, self.delete_trace_config),
-        ) + tuple((method, pattern, self._logged_in(handler)) for method, pattern, handler in self.plugins.routes())
+            *((method, pattern, self._logged_in(handler)) for method, pattern, handler in self.plugins.routes()),
+        )
         if not req.path.startswith(API + "/"):
             raise HttpError(404, "not_found", "The requested URL was not found on the server.")
         sub = req.path[len(API):]

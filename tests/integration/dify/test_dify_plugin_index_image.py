@@ -84,7 +84,7 @@ def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("published")
     wheels = tmp_path_factory.mktemp("wheels")
     simple_index.write(str(root), [str(wheel(wheels))])
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 - the tree is served to everyone: nginx runs as another UID
     name = "airgap-plugin-index-test-%s" % uuid.uuid4().hex[:6]
     ref = image()
     run = subprocess.run(["podman", "run", "-d", "--name", name, "--user", USER, "--read-only", "--read-only-tmpfs=false",

@@ -66,14 +66,14 @@ def test_checksum_and_identifier_agree_with_the_fake_daemons_independent_computa
 def test_a_file_that_is_not_a_zip_is_refused_before_any_request(tmp_path):
     path = tmp_path / "broken.difypkg"
     path.write_bytes(b"not a zip")
-    with pytest.raises(PackageError, match="broken.difypkg"):
+    with pytest.raises(PackageError, match=r"broken\.difypkg"):
         PluginPackage.read(str(path))
     with pytest.raises(PackageError, match="PLUGIN_MAX_PACKAGE_SIZE"):
         PluginPackage.read(str(path), max_size=3)
 
 
 def test_unsigned_packages_are_refused_and_tampering_is_caught_with_verify_keys(keys):
-    with pytest.raises(PackageError, match="not signed. Signature verification stays on"):
+    with pytest.raises(PackageError, match=r"not signed\. Signature verification stays on"):
         service.check_packages([build()])
     signed = build(key=keys[0])
     service.check_packages([signed], [keys[1]])
@@ -105,7 +105,7 @@ def test_same_version_with_other_content_is_a_warning_not_a_change(keys):
 
 def test_another_version_needs_replace(keys):
     old, new = build(key=keys[0]), build(version="0.0.2", key=keys[0])
-    with pytest.raises(ValidationError, match="installed at version 0.0.1 .* holds version 0.0.2. Nothing was changed"):
+    with pytest.raises(ValidationError, match=r"installed at version 0\.0\.1 .* holds version 0\.0\.2\. Nothing was changed"):
         service.plan_present([new], {old.plugin_id: view(old)})
     plan = service.plan_present([new], {old.plugin_id: view(old)}, replace=True)
     assert [(a.kind, a.from_version, a.to_version, a.installation_id) for a in plan.actions] == [
@@ -192,7 +192,7 @@ def test_task_polling_is_bounded():
 def test_confirm_catches_a_list_that_disagrees(keys):
     package = build(key=keys[0])
     plan = service.plan_present([package], {})
-    with pytest.raises(Exception, match="expected 0.0.1, Dify lists absent"):
+    with pytest.raises(Exception, match=r"expected 0\.0\.1, Dify lists absent"):
         service.confirm(plan, {})
     service.confirm(plan, {package.plugin_id: view(package)})
 
