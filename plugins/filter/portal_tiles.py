@@ -53,7 +53,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The tiles, in the order the page shows them.
+  description: The tiles, in the order the page shows them. (The same file also holds C(portal_ascii_html), which the
+    role's page template uses to write every character beyond ASCII as an HTML character reference.)
   type: list
   elements: dict
 """
@@ -177,6 +178,18 @@ def portal_tiles(apps, declared=None, dify_app_url=None, dify_groups=None):
     return result
 
 
+def portal_ascii_html(text):
+    """``text`` (HTML) with every character beyond ASCII as a numeric character reference.
+
+    The page then travels as ASCII: the platform applies objects as JSON sent with
+    ``application/apply-patch+yaml``, and the JSON encoder writes a character beyond the
+    Basic Multilingual Plane (an emoji icon) as a surrogate pair escape, which the API
+    server's YAML decoder refuses ("found invalid Unicode character escape code"). Only for
+    HTML text and attribute values: the page's own script and style are ASCII.
+    """
+    return "".join(c if ord(c) < 128 else "&#x%X;" % ord(c) for c in str(text))
+
+
 class FilterModule:
     def filters(self):
-        return {"portal_tiles": portal_tiles}
+        return {"portal_tiles": portal_tiles, "portal_ascii_html": portal_ascii_html}

@@ -42,6 +42,8 @@ OPEN_EGRESS = {
     ("langfuse-worker", 8443): "the same on 8443 (langfuse networkpolicies)",
     ("open-webui", 443): "the OIDC issuer through the router (open_webui networkpolicies, as oauth2-proxy)",
     ("open-webui", 8443): "the OIDC issuer on 8443 (open_webui networkpolicies)",
+    ("portal", 443): "the OIDC issuer through the router (portal networkpolicies, as oauth2-proxy)",
+    ("portal", 8443): "the OIDC issuer on 8443 (portal networkpolicies)",
     ("postgres", 443): "the instance manager's Kubernetes API (foundation: no variable holds its address)",
     ("postgres", 6443): "the Kubernetes API's endpoints (foundation)",
     ("keycloak-db", 443): "Keycloak's CNPG instance manager and the Kubernetes API (foundation)",

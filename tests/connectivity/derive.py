@@ -57,6 +57,7 @@ ADVERTISED = {
     ("open-webui", "env:WEBUI_URL"): "Open WebUI: its public URL, for links and redirects",
     ("open-webui", "env:CORS_ALLOW_ORIGIN"): "Open WebUI: the browser origin it accepts",
     ("open-webui", "env:OPENID_REDIRECT_URI"): "Open WebUI: the OIDC callback, for browsers",
+    ("portal", "arg:--redirect-url"): "OAuth2-Proxy of the portal: the OIDC callback, for browsers",
 }
 # Entries of a shared environment that a given process never dials.
 UNUSED = {

@@ -56,11 +56,12 @@ WAVES = (
     ("oauth2_proxy", ("oauth2-proxy.yml.j2",), None),
     ("litellm", ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"), None),
     ("open_webui", ("networkpolicies.yml.j2", "open-webui.yml.j2"), "'open_webui' in dify_platform_components"),
+    ("portal", ("networkpolicies.yml.j2", "portal.yml.j2"), "'portal' in dify_platform_components"),
     ("observability", ("collector.yml.j2", "monitors.yml.j2", "networkpolicies.yml.j2"), None),
 )
 ROLES = sorted({wave[0] for wave in WAVES})
 
-COMPONENTS = ["foundation", "keycloak", "postgres", "redis", "langfuse", "dify", "oauth2_proxy", "litellm", "open_webui", "observability"]
+COMPONENTS = ["foundation", "keycloak", "postgres", "redis", "langfuse", "dify", "oauth2_proxy", "litellm", "open_webui", "portal", "observability"]
 
 # The options of the contract: each dimension, and the variables each value sets.
 DIMENSIONS = {
@@ -103,7 +104,7 @@ BASE = {
     # One model served outside the cluster, so LiteLLM's egress is part of the contract.
     "litellm_models": [{"model_name": "chat", "model": "openai/chat", "api_base": "https://llm.models.example.test/v1"}],
     # What the keycloak wave's module returns (client secrets are never needed here).
-    "__keycloak_realm_clients": {"clients": [{"client_id": "oauth2-proxy"}, {"client_id": "langfuse"}, {"client_id": "open-webui"}]},
+    "__keycloak_realm_clients": {"clients": [{"client_id": "oauth2-proxy"}, {"client_id": "langfuse"}, {"client_id": "open-webui"}, {"client_id": "portal"}]},
 }
 
 

@@ -139,9 +139,25 @@ def test_only_the_proxy_port_is_published_and_let_in(objects):
     assert objects[("Service", "portal")]["spec"]["ports"][0]["port"] == 4180
     route = objects[("Route", "portal")]["spec"]
     assert route["host"] == "portal.apps.example.test" and route["port"]["targetPort"] == "http"
-    ingress = objects[("NetworkPolicy", "portal-from-router")]["spec"]["ingress"]
+    egress = objects[("NetworkPolicy", "portal-egress-oidc")]["spec"]
+    assert egress["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "portal"}}
+    assert egress["egress"] == [{"ports": [{"port": 443, "protocol": "TCP"}, {"port": 8443, "protocol": "TCP"}]}]
+
+
+def test_the_foundation_lets_only_the_router_in_on_the_proxy_port_when_the_portal_is_on():
+    on = {"dify_platform_domain": "apps.example.test", "dify_platform_registry": "harbor.example.test",
+          "dify_platform_components": ["foundation", "keycloak", "postgres", "redis", "dify", "oauth2_proxy", "litellm",
+                                       "portal"]}
+    policies = render_role_objects("foundation", ["networkpolicies.yml.j2"], on)
+    portal = [p for (kind, name), p in policies.items() if p["spec"]["podSelector"].get("matchLabels") ==
+              {"app.kubernetes.io/name": "portal"} and "Ingress" in p["spec"]["policyTypes"]]
+    ingress = [rule for p in portal for rule in p["spec"].get("ingress", [])]
     assert ingress == [{"from": [{"namespaceSelector": {"matchLabels": {"policy-group.network.openshift.io/ingress": ""}}}],
-                        "ports": [{"port": 4180, "protocol": "TCP"}]}]
+                        "ports": [{"protocol": "TCP", "port": 4180}]}]
+    off = dict(on, dify_platform_components=on["dify_platform_components"][:-1])
+    policies = render_role_objects("foundation", ["networkpolicies.yml.j2"], off)
+    assert not any(p["spec"]["podSelector"].get("matchLabels") == {"app.kubernetes.io/name": "portal"}
+                   for p in policies.values())
 
 
 def test_an_acceptable_use_url_replaces_the_served_page():
@@ -150,3 +166,12 @@ def test_an_acceptable_use_url_replaces_the_served_page():
     data = objects[("ConfigMap", "portal-page")]["data"]
     assert "acceptable-use.html" not in data
     assert Page(data["index.html"]).links["aup"]["href"] == "https://intranet.example.test/aup"
+
+
+def test_the_page_travels_as_ascii_with_emoji_as_character_references(objects):
+    """The API server's YAML decoder refuses the JSON surrogate escape of an emoji (seen on the local control plane:
+    "found invalid Unicode character escape code"), so every character beyond ASCII is a character reference."""
+    text = page(objects)
+    assert text.isascii()
+    assert "&#x1F4AC;" in text, "the Open Chat icon (U+1F4AC)"
+    assert "&#x2699;" in text, "a Dify app's icon (U+2699)"
