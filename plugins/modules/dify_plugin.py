@@ -23,6 +23,8 @@ description:
   - Signatures stay on. An unsigned package is refused before any request; a package signed with a key the
     plugin daemon does not trust is refused by Dify, and the error says how to give the daemon the operator's key.
     Verification is never turned off by this module.
+  - A package with a C(uv.lock) and no C(requirements.txt) is refused before any request too - the plugin daemon
+    would install it with C(uv sync --frozen) from the lock's public index URLs.
   - Always returns RV(installed), every plugin of the workspace after the task, so it also serves as an info
     module (O(packages) empty, or in check mode).
   - The upload and the install are sent once, never retried; a lost answer fails the task, and running it again

@@ -76,6 +76,11 @@ class PluginPackage:
         self.version = fields["version"]
         self.checksum = checksum(data)
         self.signed = difypkg.is_signed(data)
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        # With PIP_MIRROR_URL set the daemon installs requirements.txt; without one it runs `uv sync`,
+        # --frozen when a uv.lock is there, and a lock names the public index's URLs
+        # (internal/core/local_runtime/setup_python_environment.go, detectDependencyFileType).
+        self.lock_only = "requirements.txt" not in names and "uv.lock" in names
 
     @classmethod
     def read(cls, path, max_size=DEFAULT_MAX_PACKAGE_SIZE):

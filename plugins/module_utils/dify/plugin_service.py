@@ -127,6 +127,12 @@ def check_packages(packages, verify_keys=None):
                 "(the mirror role's mirror_bundle_dify_plugin_signing_key does) and have the plugin daemon trust "
                 "the public key (THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS)."
                 % (package.path, package.plugin_id, package.version))
+        if package.lock_only:
+            raise PackageError(
+                "%s has a uv.lock and no requirements.txt: the plugin daemon would run `uv sync --frozen` against the "
+                "lock's public index URLs, which an air gap refuses. Export requirements.txt (uv export --frozen "
+                "--format requirements.txt --no-hashes), package and sign it again (the mirror role refuses it too)."
+                % package.path)
         if verify_keys:
             package.verify(verify_keys)
 

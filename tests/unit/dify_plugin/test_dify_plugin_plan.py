@@ -35,13 +35,17 @@ def keys():
     return difypkg.generate_key(bits=2048)
 
 
-def build(version="0.0.1", name="airgap_echo", key=None, note=""):
+def build(version="0.0.1", name="airgap_echo", key=None, note="", lock_only=False):
     text = (PLUGIN / "manifest.yaml").read_text().replace("version: 0.0.1", "version: %s" % version) + note
     text = text.replace("name: airgap_echo", "name: %s" % name)
     raw = io.BytesIO(difypkg.pack(str(PLUGIN)))
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            if lock_only and info.filename == "requirements.txt":
+                dst.writestr("pyproject.toml", "[project]\nname = 'airgap-echo'\nversion = '0.0.1'\n")
+                dst.writestr("uv.lock", "[[package]]\nsource = { registry = 'https://pypi.org/simple' }\n")
+                continue
             dst.writestr(info.filename, text if info.filename == "manifest.yaml" else src.read(info.filename))
     data = out.getvalue()
     if key is not None:
@@ -82,6 +86,11 @@ def test_unsigned_packages_are_refused_and_tampering_is_caught_with_verify_keys(
         service.check_packages([signed], [other[1]])
     with pytest.raises(ValidationError, match="one package per plugin"):
         service.check_packages([signed, build(version="0.0.2", key=keys[0])])
+
+
+def test_a_lock_only_package_is_refused_before_any_request(keys):
+    with pytest.raises(PackageError, match=r"uv\.lock and no requirements\.txt"):
+        service.check_packages([build(key=keys[0], lock_only=True)])
 
 
 def test_plan_installs_what_is_missing_and_leaves_the_same_version_alone(keys):
