@@ -61,7 +61,8 @@ kind_engine_resolve() {
   kind_engine_choose "$request" "$kind_var" "$server"
 }
 
-if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+# Run, not sourced (`return` works only in a sourced file or a function).
+if ! (return 0 2>/dev/null); then
   set -euo pipefail
   kind_engine_resolve
 fi
