@@ -43,46 +43,63 @@ def test_check_mode_then_install_then_nothing_to_do(dify, operator_key, tmp_path
     pub = tmp_path / "operator.pub"
     pub.write_bytes(operator_key[1])
     pkg = package(tmp_path, operator_key[0])
+    out = run(dify, [
+        dict(task("dify_plugin", title="check", packages=[pkg], verify_keys=[str(pub)]), check_mode=True, diff=True),
+        task("dify_plugin", title="install", poll_interval=1, packages=[pkg], verify_keys=[str(pub)]),
+        dict(task("dify_plugin", title="again", packages=[pkg]), diff=True),
+        task("dify_plugin", title="info"),
+    ])
+    checked = out.result("check")
+    assert checked["changed"] is True, checked
+    assert checked["actions"][0]["action"] == "install" and checked["installed"] == []
+    assert checked["diff"] == {"before": {"plugins": {}}, "after": {"plugins": {"airgap/airgap_echo": "0.0.1"}}}
+    assert checked["request_count"] == 2  # the login and the plugin list: no write
 
-    checked = run(dify, [task("dify_plugin", packages=[pkg], verify_keys=[str(pub)])], check=True, diff=True)
-    result = checked.result("t")
-    assert result["changed"] is True, result
-    assert result["actions"][0]["action"] == "install" and result["installed"] == []
-    assert result["diff"] == {"before": {"plugins": {}}, "after": {"plugins": {"airgap/airgap_echo": "0.0.1"}}}
-    assert dify.plugins.uploads == 0 and dify.write_requests() == []
-
-    first = run(dify, [task("dify_plugin", poll_interval=1, packages=[pkg], verify_keys=[str(pub)])]).result("t")
+    first = out.result("install")
     assert first["changed"] is True, first
     [installed] = first["installed"]
     assert installed["plugin_id"] == "airgap/airgap_echo" and installed["version"] == "0.0.1"
     assert installed["source"] == "package" and installed["verified"] is True
     # The identifier the module computed is the one the (independent) fake daemon gave.
     assert installed["unique_identifier"] == first["packages"][0]["unique_identifier"]
-    assert (dify.plugins.uploads, dify.plugins.install_requests) == (1, 1)
 
-    dify.reset_counters()
-    again = run(dify, [task("dify_plugin", packages=[pkg])], diff=True).result("t")
+    again = out.result("again")
     assert again["changed"] is False and again["actions"] == [], again
     assert again["diff"]["before"] == again["diff"]["after"]
-    assert dify.write_requests() == [] and dify.plugins.uploads == 1
     assert again["request_count"] == 2  # the login and the plugin list
+    info = out.result("info")
+    assert info["changed"] is False and [p["plugin_id"] for p in info["installed"]] == ["airgap/airgap_echo"]
+    # One upload and one install request in the whole run: check mode and the second run sent none.
+    assert (dify.plugins.uploads, dify.plugins.install_requests) == (1, 1)
 
 
-def test_unsigned_is_refused_before_any_request_and_an_untrusted_key_by_dify(dify, operator_key, tmp_path):
+def test_refusals_a_failed_task_and_a_lost_answer(dify, operator_key, tmp_path):
     (tmp_path / "u").mkdir()
     unsigned = package(tmp_path / "u", None)
-    stranger = difypkg.generate_key(bits=2048)
-    untrusted = package(tmp_path, stranger[0])
+    stranger = package(tmp_path, difypkg.generate_key(bits=2048)[0])
+    signed = package(tmp_path, operator_key[0], name="echo_ok")
     dify.plugins.trust(operator_key[1])
-    out = run(dify, [task("dify_plugin", title="unsigned", packages=[unsigned]),
-                     task("dify_plugin", title="untrusted", packages=[untrusted])])
+    dify.inject("POST", r"/plugin/upload/pkg$", None)  # the connection drops at the first upload
+    out = run(dify, [
+        task("dify_plugin", title="unsigned", packages=[unsigned]),
+        task("dify_plugin", title="lost", packages=[signed], retries=3),
+        task("dify_plugin", title="untrusted", packages=[stranger]),
+    ])
     refused = out.result("unsigned")
     assert refused["failed"] and "is not signed. Signature verification stays on" in refused["msg"]
     assert refused["request_count"] == 0
+    lost = out.result("lost")
+    assert lost["failed"] and "It was not retried" in lost["msg"]
+    assert len([r for r in dify.requests if r.path.endswith("/upload/pkg")]) == 2  # the lost one, the stranger's
     dify_refused = out.result("untrusted")
     assert dify_refused["failed"]
     assert "bad signature" in dify_refused["msg"] and "THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS" in dify_refused["msg"]
     assert dify.plugins.installations == {} and dify.plugins.install_requests == 0
+
+    dify.plugins.install_failure = "failed to init environment: uv pip install: No solution found for orjson"
+    failed = run(dify, [task("dify_plugin", poll_interval=1, packages=[signed])]).result("t")
+    assert failed["failed"] and "orjson" in failed["msg"] and "PIP_MIRROR_URL" in failed["msg"]
+    assert dify.plugins.installations == {}
 
 
 def test_daemon_that_trusts_no_third_party_key_refuses_even_the_operators(dify, operator_key, tmp_path):
@@ -90,14 +107,6 @@ def test_daemon_that_trusts_no_third_party_key_refuses_even_the_operators(dify, 
     dify.plugins.third_party_keys.append(operator_key[1])
     out = run(dify, [task("dify_plugin", packages=[package(tmp_path, operator_key[0])])]).result("t")
     assert out["failed"] and "bad signature" in out["msg"]
-
-
-def test_a_failed_install_task_fails_the_task_with_the_daemons_message(dify, operator_key, tmp_path):
-    dify.plugins.trust(operator_key[1])
-    dify.plugins.install_failure = "failed to init environment: uv pip install: No solution found for orjson"
-    out = run(dify, [task("dify_plugin", poll_interval=1, packages=[package(tmp_path, operator_key[0])])]).result("t")
-    assert out["failed"] and "orjson" in out["msg"] and "PIP_MIRROR_URL" in out["msg"]
-    assert dify.plugins.installations == {}
 
 
 def test_another_version_is_replaced_only_when_asked_then_removed(dify, operator_key, tmp_path):
@@ -120,21 +129,3 @@ def test_another_version_is_replaced_only_when_asked_then_removed(dify, operator
     assert absent["changed"] is True and absent["installed"] == []
     assert out.result("absent again")["changed"] is False
     assert dify.plugins.installations == {}
-
-
-def test_a_lost_upload_answer_is_not_retried(dify, operator_key, tmp_path):
-    dify.plugins.trust(operator_key[1])
-    dify.inject("POST", r"/plugin/upload/pkg$", None)  # the connection drops
-    out = run(dify, [task("dify_plugin", packages=[package(tmp_path, operator_key[0])], retries=3)]).result("t")
-    assert out["failed"] and "It was not retried" in out["msg"]
-    uploads = [r for r in dify.requests if r.path.endswith("/upload/pkg")]
-    assert len(uploads) == 1
-
-
-def test_info_only_lists_what_is_installed(dify, operator_key, tmp_path):
-    dify.plugins.trust(operator_key[1])
-    pkg = package(tmp_path, operator_key[0], name="echo_info")
-    out = run(dify, [task("dify_plugin", title="install", poll_interval=1, packages=[pkg]),
-                     task("dify_plugin", title="info")])
-    info = out.result("info")
-    assert info["changed"] is False and [p["plugin_id"] for p in info["installed"]] == ["airgap/echo_info"]
