@@ -187,29 +187,44 @@ def main():
 
     out = cache_root() / "bench-mirror" / ("results-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
     out.write_text(json.dumps(results, indent=1))
-    ratio_ok = results["ratio"] <= 1.0
-    rerun_ok = (results["rerun_fraction"] < 0.10 and results["rerun_source_blob_gets"] == 0
-                and results["rerun_dest_blob_uploads"] == 0 and results["rerun_engine_bytes"] == 0)
+    text, rerun_ok = report(results, len(digests), human(unique), args.concurrency)
     print()
-    print("mirror bench: %d images, %s of distinct blobs, concurrency %d" % (len(digests), human(unique), args.concurrency))
-    print("  ours (registry -> disk -> registry) %7.1f s   (to disk %.1f s, to registry %.1f s)"
-          % (results["ours_seconds"], results["ours_to_disk_seconds"], results["ours_to_registry_seconds"]))
-    print("  sequential skopeo copy loop        %7.1f s" % results["baseline_seconds"])
-    print("  ratio ours / loop                  %7.3f     target <= 1.0  %s" % (results["ratio"], "PASS" if ratio_ok else "FAIL"))
-    print("  rerun                              %7.1f s   = %.1f%% of the first run, target < 10%%" % (
-        results["rerun_seconds"], 100 * results["rerun_fraction"]))
-    print("  rerun transferred                  %d bytes by the engine; source served %d blobs (%d bytes); "
-          "destination got %d blob uploads, %d mounts, %d manifests  %s" % (
-              results["rerun_engine_bytes"], results["rerun_source_blob_gets"], results["rerun_source_bytes_served"],
-              results["rerun_dest_blob_uploads"], results["rerun_dest_mounts"], results["rerun_dest_manifest_puts"],
-              "PASS" if rerun_ok else "FAIL"))
-    if "playbook_seconds" in results:
-        print("  through ansible-playbook (role)    %7.1f s, rerun %.1f s (%.1f%%), ratio to the loop %.3f" % (
-            results["playbook_seconds"], results["playbook_rerun_seconds"],
-            100 * results["playbook_rerun_seconds"] / results["playbook_seconds"],
-            results["playbook_seconds"] / results["baseline_seconds"]))
+    print(text)
     print("  results: %s" % out)
-    return 0 if ratio_ok and rerun_ok else 1
+    # Times are reported, never asserted (they depend on the machine and its load); what the rerun
+    # transferred is asserted: anything but nothing is a defect.
+    return 0 if rerun_ok else 1
+
+
+# Targets of issue 20 for the path operators run (mirror.yml through ansible-playbook).
+PLAYBOOK_RATIO_TARGET = 0.6
+RERUN_SHARE_TARGET = 0.10
+
+
+def report(results, images, unique, concurrency):
+    """The bench's table: each path's first run, its ratio to the sequential skopeo loop and its rerun,
+    side by side; and whether the engine's rerun transferred nothing."""
+    baseline = results["baseline_seconds"]
+    rows = [("the engine alone", results["ours_seconds"], results["rerun_seconds"])]
+    if "playbook_seconds" in results:
+        rows.append(("the role through ansible-playbook", results["playbook_seconds"], results["playbook_rerun_seconds"]))
+    lines = ["mirror bench: %d images, %s of distinct blobs, concurrency %d" % (images, unique, concurrency),
+             "  %-36s %10s %10s %10s %8s" % ("path", "first run", "ratio", "rerun", "rerun %"),
+             "  %-36s %8.1f s %10.3f" % ("sequential skopeo copy loop", baseline, 1.0)]
+    for name, first, rerun in rows:
+        lines.append("  %-36s %8.1f s %10.3f %8.1f s %7.1f%%" % (name, first, first / baseline, rerun, 100.0 * rerun / first))
+    lines.append("  the engine's first run: to disk %.1f s, to registry %.1f s"
+                 % (results["ours_to_disk_seconds"], results["ours_to_registry_seconds"]))
+    lines.append("  targets (reported, not asserted): the playbook path's ratio <= %.1f, a rerun under %d%% of its first run"
+                 % (PLAYBOOK_RATIO_TARGET, 100 * RERUN_SHARE_TARGET))
+    rerun_ok = (results["rerun_source_blob_gets"] == 0 and results["rerun_dest_blob_uploads"] == 0
+                and results["rerun_engine_bytes"] == 0)
+    lines.append("  engine rerun transferred %d bytes; source served %d blobs (%d bytes); destination got %d blob uploads, "
+                 "%d mounts, %d manifests  %s" % (
+                     results["rerun_engine_bytes"], results["rerun_source_blob_gets"], results["rerun_source_bytes_served"],
+                     results["rerun_dest_blob_uploads"], results["rerun_dest_mounts"], results["rerun_dest_manifest_puts"],
+                     "PASS" if rerun_ok else "FAIL: a rerun must transfer nothing"))
+    return "\n".join(lines), rerun_ok
 
 
 def playbook(work, ca, src, manifest, paths, concurrency):
