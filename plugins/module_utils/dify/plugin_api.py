@@ -32,7 +32,12 @@ import uuid
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.auth import json_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.exceptions import LoginError, error_summary
-from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ApiConnectionError, ApiError, ApiResponseError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiResponseError,
+    AuthenticationError,
+)
 from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy, quote_segment
 
 BASE = "/workspaces/current/plugin"
@@ -99,10 +104,19 @@ class PluginApi:
             ) from exc
 
     def _refusable(self, what, method, path, once=False, **kwargs):
-        if once:
-            response = self._once(what, method, path, expect=(400,), **kwargs)
-        else:
-            response = self.client._call(method, path, expect=(400,), **kwargs)
+        try:
+            if once:
+                response = self._once(what, method, path, expect=(400,), **kwargs)
+            else:
+                response = self.client._call(method, path, expect=(400,), **kwargs)
+        except AuthenticationError as exc:
+            if isinstance(exc, LoginError) or exc.status != 403:
+                raise
+            # controllers/console/workspace/__init__.py, plugin_permission_required: the workspace's
+            # plugin permission (install: upload and install; debug: tasks and uninstall) refuses the account.
+            raise PluginRefusedError(what, "HTTP 403: the workspace's plugin permissions do not let this account "
+                                     "install or manage plugins (Plugins > permissions in the console, or use the "
+                                     "workspace owner's account or the admin API key)") from exc
         if response.status == 400:
             reason = error_summary(response.body)
             if BAD_SIGNATURE in reason.lower():

@@ -112,6 +112,10 @@ class PluginDaemon:
         self.third_party_enabled = False  # THIRD_PARTY_SIGNATURE_VERIFICATION_ENABLED (daemon default false)
         self.third_party_keys = []  # THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS, as PEM bytes
         self.install_failure = None  # a message: the next install task fails with it
+        # The workspace's TenantPluginPermission (none set: everyone may); "noone" refuses the account
+        # (controllers/console/workspace/__init__.py, plugin_permission_required: werkzeug Forbidden).
+        self.install_permission = "everyone"  # upload/pkg and install/pkg (install_required)
+        self.debug_permission = "everyone"  # tasks/<id> and uninstall (debug_required)
         self.packages = {}  # unique identifier -> decoded package
         self.installations = {}  # plugin_id -> PluginEntity dict
         self.tasks = {}
@@ -126,11 +130,19 @@ class PluginDaemon:
     def routes(self):
         return (
             ("GET", BASE + "/list", self.list),
-            ("POST", BASE + "/upload/pkg", self.upload),
-            ("POST", BASE + "/install/pkg", self.install),
-            ("GET", BASE + "/tasks/(?P<task_id>[^/]+)", self.task),
-            ("POST", BASE + "/uninstall", self.uninstall),
+            ("POST", BASE + "/upload/pkg", self._permitted("install_permission", self.upload)),
+            ("POST", BASE + "/install/pkg", self._permitted("install_permission", self.install)),
+            ("GET", BASE + "/tasks/(?P<task_id>[^/]+)", self._permitted("debug_permission", self.task)),
+            ("POST", BASE + "/uninstall", self._permitted("debug_permission", self.uninstall)),
         )
+
+    def _permitted(self, setting, handler):
+        def wrapped(req, **groups):
+            if getattr(self, setting) == "noone":  # the fake's account is the owner: "admins" lets it through
+                raise HttpError(403, "forbidden", "You don't have the permission to access the requested resource. "
+                                "It is either read-protected or not readable by the server.")
+            return handler(req, **groups)
+        return wrapped
 
     # -- handlers (authenticated by the server first) -------------------------------------------
     def list(self, req):
