@@ -4,7 +4,18 @@
 
 KIND_SCRIPTS ?= hack/kind
 
-.PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-cnpg-drill
+# The engine: auto is docker where a Docker engine answers `docker version` (and is not podman
+# behind the Docker API), else podman (hack/kind/engine.sh). `make kind-up AIRGAP_KIND_PROVIDER=docker`
+# (or podman) decides.
+AIRGAP_KIND_PROVIDER ?= auto
+export AIRGAP_KIND_PROVIDER
+# The playbooks of the kind scenario and the demo read kind's own variable (molecule/kind
+# prepare.yml and verify.yml: `<engine> exec|stop` on the nodes): give them the engine the scripts
+# choose, probed once per make run, and only for the targets that run them.
+KIND_ENGINE = $(eval KIND_ENGINE := $(shell $(KIND_SCRIPTS)/engine.sh))$(KIND_ENGINE)
+molecule-kind demo demo-kind kind-cnpg-drill: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
+
+.PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-cnpg-drill kind-docker-check
 kind-tools: ## Build kind, CoreDNS and kube-router into the cache (fast when warm)
 	$(KIND_SCRIPTS)/build-tools.sh
 
@@ -24,3 +35,9 @@ kind-probe: kind-up ## NetworkPolicy across nodes on kind: one client refused, o
 kind-cnpg-drill: export AIRGAP_KIND_CLUSTER ?= airgap-cnpg
 kind-cnpg-drill: venv images-tools kind-up ## CloudNativePG v1.30.1 for real on kind: operator, 2-instance Cluster, a worker stopped, failover timed
 	PYTHON=$(BIN)/python $(KIND_SCRIPTS)/cnpg-drill.sh $(CNPG_DRILL)
+
+# On a host with no Docker engine: the docker path for real, through a private dockerd on its own
+# socket (podman and every other cluster untouched), then nothing left and dockerd stopped.
+# Where Docker runs already, `make kind-up` uses it (or AIRGAP_KIND_PROVIDER=docker).
+kind-docker-check: cluster-build kind-tools ## kind's docker provider end to end on a private dockerd: image, cluster, NetworkPolicy, delete, nothing left
+	$(KIND_SCRIPTS)/docker-check.sh
