@@ -81,7 +81,7 @@ images() {
 }
 
 volumes() { # 6 local volumes per worker, mode 0777, StorageClass airgap-local (molecule/kind/tasks/local_volumes.yml)
-  local node i
+  local node i phase
   k apply -f - >/dev/null <<EOF
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -91,8 +91,14 @@ volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Retain
 EOF
   for node in "$KIND_CLUSTER_NAME-worker" "$KIND_CLUSTER_NAME-worker2"; do
-    engine exec "$node" sh -c 'for i in 1 2 3 4 5 6; do mkdir -p /var/local-pv/pv$i && chmod 0777 /var/local-pv/pv$i; done'
     for i in 1 2 3 4 5 6; do
+      # A volume released by an earlier drill (its namespace deleted) is emptied and offered again.
+      phase=$(k get pv "airgap-local-$node-pv$i" -o jsonpath='{.status.phase}' 2>/dev/null || true)
+      if [[ -n $phase && $phase != Available && $phase != Bound ]]; then
+        k delete pv "airgap-local-$node-pv$i" --wait=true >/dev/null
+        engine exec "$node" rm -rf "/var/local-pv/pv$i"
+      fi
+      engine exec "$node" sh -c "mkdir -p /var/local-pv/pv$i && chmod 0777 /var/local-pv/pv$i"
       k apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: PersistentVolume
@@ -228,6 +234,7 @@ spec:
         - name: weed
           image: $(ref seaweedfs seaweedfs)
           imagePullPolicy: IfNotPresent
+          command: [/usr/bin/weed]
           args: [server, -dir=/data, -ip.bind=0.0.0.0, -master.telemetry=false, -volume.max=100,
                  -master.volumeSizeLimitMB=1024, -s3, -s3.port=443, -s3.port.iceberg=0, -s3.port.lance=0,
                  -s3.cert.file=/tls/tls.crt, -s3.key.file=/tls/tls.key, -s3.config=/config/s3.json]
@@ -261,7 +268,7 @@ EOF
   local i
   for i in $(seq 1 30); do
     k -n "$S3_NS" exec deploy/seaweedfs-s3 -- sh -c 'echo "s3.bucket.create -name dify-platform-backups" | weed shell >/dev/null 2>&1;
-      echo s3.bucket.list | weed shell 2>/dev/null' | grep -q dify-platform-backups && return 0
+      echo s3.bucket.list | weed shell 2>&1' | grep -q dify-platform-backups && return 0
     sleep 2
   done
   die "SeaweedFS: the bucket dify-platform-backups was not created"

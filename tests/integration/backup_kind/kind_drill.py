@@ -1,5 +1,6 @@
 """The kind side of the backup drill: kubectl, psql in the instance, files in the dify-api pod, port-forwards, timings."""
 
+import base64
 import json
 import os
 import socket
@@ -64,7 +65,6 @@ class Kind:
                             "sh", "-c", script, data=data, timeout=timeout)
 
     def secret(self, namespace, name, key):
-        import base64
         data = self.json("-n", namespace, "get", "secret", name)["data"]
         return base64.b64decode(data[key]).decode()
 
