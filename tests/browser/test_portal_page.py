@@ -20,9 +20,9 @@ from browser.chromium import CHROMIUM
 from browser.portal_server import PortalServer
 
 sys.path.insert(0, str(REPO / "tests" / "unit" / "portal"))
-from test_portal_render import EVIL, variables  # noqa: E402  pylint: disable=wrong-import-position
+from test_portal_render import EVIL, variables
 
-from helpers.role_render import render_role_objects  # noqa: E402  pylint: disable=wrong-import-position
+from helpers.role_render import render_role_objects
 
 SHOTS = REPO / "tests" / "output" / "browser" / "portal"
 MEMBER = {"user": "alice", "email": "alice@example.test", "groups": ["/staff"], "preferredUsername": "alice"}

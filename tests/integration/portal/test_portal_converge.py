@@ -33,7 +33,7 @@ model_config:
   model: {provider: langgenius/openai/openai, name: gpt-4o-mini, mode: chat, completion_params: {}}
   pre_prompt: You answer.
 """
-APPLY = "Wave 3: apply the portal and wait until it is available"
+APPLY = "airgap.dify_platform.portal : Wave 3: apply the portal and wait until it is available"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,10 @@ def namespace(kubeconfig):
     manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {
         "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"}}}
     assert kubectl(kubeconfig, "apply", "-f", "-", data=json.dumps(manifest)).returncode == 0
+    # What the foundation wave makes for the workload (serviceaccounts.yml.j2).
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False,
+               "metadata": {"name": "portal", "namespace": name}}
+    assert kubectl(kubeconfig, "apply", "-f", "-", data=json.dumps(account)).returncode == 0
     yield name
     kubectl(kubeconfig, "delete", "namespace", name, "--wait=false")
 
