@@ -37,8 +37,11 @@ STANDIN=$AIRGAP_CACHE/harbor-standin
 command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
 k() { "$KUBECTL" "$@"; }
 drill() { printf '[cnpg-drill] %s\n' "$*" >&2; }
-# podman for the kind nodes: the settings hack/kind/lib.sh writes.
-engine() { CONTAINERS_CONF=$KIND_CONTAINERS_CONF podman "$@"; }
+# The kind nodes' engine (lib.sh kind_engine): podman with the settings lib.sh writes, or docker.
+NODE_ENGINE=$(kind_engine)
+engine() {
+  if [[ $NODE_ENGINE == docker ]]; then docker "$@"; else CONTAINERS_CONF=$KIND_CONTAINERS_CONF podman "$@"; fi
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # wait_for SECONDS DESCRIPTION COMMAND...: poll every second until COMMAND succeeds.

@@ -66,6 +66,8 @@ case ${1:-} in
       kill "$pid"
       for _ in $(seq 60); do [[ -d /proc/$pid ]] || break; sleep 0.5; done
       [[ ! -d /proc/$pid ]] || die "dockerd (pid $pid) did not stop"
+      # Its default bridge, made at start (kind uses a network of its own): this host had none.
+      ! ip link show docker0 >/dev/null 2>&1 || ip link delete docker0
       log "dockerd stopped (pid $pid)"
     else
       log "dockerd was not running"
