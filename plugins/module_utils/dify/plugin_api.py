@@ -133,7 +133,8 @@ class PluginApi:
             chunk = data.get("plugins") or []
             plugins.extend(chunk)
             total = data.get("total")
-            if len(chunk) < PAGE_SIZE or (isinstance(total, int) and len(plugins) >= total):
+            # Without "total" the console does not page (its list before list_with_total): one answer is all.
+            if not isinstance(total, int) or len(chunk) < PAGE_SIZE or len(plugins) >= total:
                 return plugins
         raise ApiResponseError(200, self.client.http.url(BASE + "/list"), "more than %d pages of plugins" % MAX_PAGES)
 
@@ -152,6 +153,8 @@ class PluginApi:
                                BASE + "/tasks/%s" % quote_segment(task_id)).get("task") or {}
 
     def uninstall(self, installation_id):
-        data = self._refusable("the uninstallation of %s" % installation_id, "POST", BASE + "/uninstall",
-                               body={"plugin_installation_id": installation_id})
-        return bool(data.get("success"))
+        what = "the uninstallation of %s" % installation_id
+        data = self._refusable(what, "POST", BASE + "/uninstall", body={"plugin_installation_id": installation_id})
+        if not data.get("success"):
+            raise PluginRefusedError(what, "Dify answered success: false")
+        return True

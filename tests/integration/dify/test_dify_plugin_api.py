@@ -70,3 +70,21 @@ def test_install_permission_noone_is_a_clear_refusal(dify, key):
 def test_an_unknown_task_is_the_daemons_refusal(dify):
     with pytest.raises(plugin_api.PluginRefusedError, match="record not found"):
         api(dify).task("00000000-0000-0000-0000-000000000000")
+
+
+def test_a_list_without_total_is_one_page(dify, key, monkeypatch):
+    """The console's list before list_with_total answered every plugin at once, without "total"."""
+    dify.plugins.trust(key[1])
+    client = api(dify)
+    for index in range(2):
+        install(client, package(key, "echo_%d" % index))
+    original = dify.plugins.list
+
+    def unpaged(req):
+        status, _body = original(req)
+        return status, {"plugins": list(dify.plugins.installations.values())}
+
+    monkeypatch.setattr(plugin_api, "PAGE_SIZE", 1)
+    dify.plugins.list = unpaged  # the dispatch table is built per request from the daemon's attributes
+    listed = client.list_installed()
+    assert len(listed) == 2
