@@ -13,11 +13,11 @@ version_added: 0.1.0
 author: airgap.dify_platform maintainers (@airgap-dify-platform)
 description:
   - Takes the platform's live workloads (Deployments and StatefulSets as returned by C(k8s_info)) and the images the
-    release manifest resolves to (C(dify_platform_images)), and returns one entry per container whose image is not one
-    of the manifest's.
-  - Images are compared by digest, so the same image mirrored under another registry or project is no change.
-    A live image is paired with the manifest's image of the same repository (the longest common tail of the path,
-    e.g. C(langgenius/dify-api)); a live image no manifest entry pairs with is left out (it is not the manifest's to change).
+    release manifest resolves to (C(dify_platform_images)), and returns one entry per container whose image differs
+    from the manifest's.
+  - A live image is paired with the manifest's entry of the same repository (the longest common tail of the path,
+    e.g. C(langgenius/dify-api)), then compared with it by digest, so the same image mirrored under another registry
+    or project is no change. A live image no entry pairs with is left out (it is not the manifest's to change).
   - An empty result is no upgrade; so is a first install, where no workload exists yet.
 options:
   _input:
