@@ -35,7 +35,7 @@ class GroupNotFound(PlatformError):
 
 def group_path(name):
     """``/a/b`` for ``a/b`` or ``/a/b``; a plain name is a top-level group. Empty segments are refused."""
-    parts = [part for part in str(name or "").strip("/").split("/")]
+    parts = str(name or "").strip("/").split("/")
     if not name or any(not part for part in parts):
         raise ValidationError("group %r is not a group name or path such as team or /parent/team" % (name,))
     return "/" + "/".join(parts), parts
