@@ -10,7 +10,7 @@
 # (beside DIR, so it outlives it). Stops the run when the disk's free space falls under
 # COLD_MIN_FREE_GB (default 8). Then deletes DIR, unless COLD_KEEP=1.
 # What stays shared with the host: Debian packages already installed, the Go toolchain, pyenv's
-# Pythons, /opt/wheels (PIP_FIND_LINKS): a fresh CI runner's image would provide them too.
+# Pythons, /opt/wheels (PIP_FIND_LINKS), the CA bundle variables: a CI runner's image provides them too.
 set -uo pipefail
 dir=${1:?usage: hack/phases/cold.sh DIR PHASE...}
 shift
@@ -29,6 +29,7 @@ echo fresh >"$dir/cache/phases/cache-state"
 printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
   "$dir/containers/storage" "$dir/containers/run" >"$dir/containers/storage.conf"
 
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   [ "${COLD_KEEP:-0}" = 1 ] && return
   # Layers may still be mounted by the store: let podman release them before deleting.
@@ -47,6 +48,7 @@ trap cleanup EXIT
 } >"$report"
 
 # A clean environment: nothing from the warm cache's venv or tools on PATH.
+# shellcheck disable=SC2016  # the inner shell expands "$1" and "$@", not this one
 setsid env -i \
   HOME="$dir/home" USER="${USER:-root}" LANG=C.UTF-8 TERM=dumb \
   PATH=/usr/local/go/bin:/root/.pyenv/shims:/root/.pyenv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -55,6 +57,8 @@ setsid env -i \
   GOFLAGS=-buildvcs=false GOTOOLCHAIN=local \
   CONTAINERS_STORAGE_CONF="$dir/containers/storage.conf" \
   PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-180}" PIP_CERT="${PIP_CERT:-}" PIP_FIND_LINKS="${PIP_FIND_LINKS:-}" \
+  SSL_CERT_FILE="${SSL_CERT_FILE:-}" SSL_CERT_DIR="${SSL_CERT_DIR:-}" REQUESTS_CA_BUNDLE="${REQUESTS_CA_BUNDLE:-}" \
+  CURL_CA_BUNDLE="${CURL_CA_BUNDLE:-}" NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-}" GIT_SSL_CAINFO="${GIT_SSL_CAINFO:-}" \
   bash -c 'cd "$1/clone" && shift && exec hack/phases/run.sh "$@"' cold "$dir" "$@" &
 run=$!
 
