@@ -11,9 +11,11 @@ MOLECULE_KIND_ACTION ?= test
 # The images the scenario's waves run (hack/images recipes), built and pushed by its
 # harbor-standin prerequisite and by prepare.yml's `make harbor-standin` (which inherits IMAGES):
 # a recipe no wave uses, or one still being written, never holds the scenario up.
-MOLECULE_KIND_IMAGES ?= redis squid standin postgres cnpg-operator
+MOLECULE_KIND_IMAGES ?= redis squid standin postgres cnpg-operator litellm otel-collector seaweedfs keycloak oauth2-proxy
 
 .PHONY: molecule-kind
 molecule-kind: export IMAGES = $(MOLECULE_KIND_IMAGES)
-molecule-kind: venv kind-image harbor-standin local-keycloak ## Molecule kind scenario: real pods pulled by digest from the Harbor stand-in
+molecule-kind: venv kind-image harbor-standin ## Molecule kind scenario: real pods pulled by digest from the Harbor stand-in
+	# verify.yml runs the browser tier's tests on this cluster (MOLECULE_KIND_BROWSER=0 skips them).
+	hack/ensure-packages.sh chromium=chromium certutil=libnss3-tools unshare=util-linux
 	cd $(REPO) && AIRGAP_KIND_CLUSTER=$(AIRGAP_KIND_MOLECULE_CLUSTER) $(BIN)/molecule $(MOLECULE_KIND_ACTION) -s kind

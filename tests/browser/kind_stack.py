@@ -51,11 +51,13 @@ from router.nginx_routes import render
 from browser.stack import ALLOWED_GROUP, REALM, SSOStack
 
 DOMAIN = "apps.sso-kind.test"
-INGRESS_ADDRESS = "127.0.78.1"
+# The host address kind maps to the router's NodePorts (hack/kind/up.sh); molecule's kind scenario
+# runs the same test infrastructure on its own cluster and address (molecule/kind/prepare.yml).
+INGRESS_ADDRESS = os.environ.get("AIRGAP_KIND_INGRESS_ADDRESS") or "127.0.78.1"
 CLUSTER = os.environ.get("AIRGAP_KIND_CLUSTER", "airgap-sso")
 CACHE = Path(os.environ.get("AIRGAP_CACHE") or Path.home() / ".cache" / "airgap-dify-platform")
-WORKDIR = CACHE / "browser-kind"
-KUBECONFIG = CACHE / "kind" / CLUSTER / "kubeconfig"
+WORKDIR = Path(os.environ.get("AIRGAP_SSO_KIND_WORKDIR") or CACHE / "browser-kind")
+KUBECONFIG = Path(os.environ.get("AIRGAP_KIND_KUBECONFIG") or CACHE / "kind" / CLUSTER / "kubeconfig")
 NAMESPACE = "dify-platform"
 KEYCLOAK_NAMESPACE = "airgap-keycloak"
 ROUTER_NAMESPACE = "airgap-router"

@@ -22,6 +22,10 @@ from connectivity.derive import APISERVER_IP, DNS
 
 # Labels the contract renders that a live pod may carry with another value.
 VARYING_LABELS = frozenset({"app.kubernetes.io/version", "helm.sh/chart"})
+# Labels a live pod must carry, with any value: the OpenTelemetry operator sets
+# app.kubernetes.io/part-of=opentelemetry on the collector's pods over the CR's value
+# (opentelemetry-operator internal/manifests/manifestutils/labels.go, SelectorLabels).
+PRESENT_LABELS = frozenset({"app.kubernetes.io/part-of"})
 # Sources and destinations that are not platform pods: the contract's peers (derive.py).
 PEERS = {"router": "the OpenShift router (kind has none)", "prometheus": "Prometheus (not installed on kind)",
          "cnpg-operator": "the CloudNativePG operator (not installed by these waves)"}
@@ -99,7 +103,8 @@ def live_namespace(namespace, contract_base, live_base):
 
 
 def _matches(contract_labels, live_labels):
-    return all(live_labels.get(k) == v for k, v in contract_labels.items() if k not in VARYING_LABELS)
+    return all(live_labels.get(k) == v or (k in PRESENT_LABELS and k in live_labels)
+               for k, v in contract_labels.items() if k not in VARYING_LABELS)
 
 
 def match_workloads(contract_workloads, pods, contract_base, live_base):

@@ -69,6 +69,17 @@ def test_live_pods_match_by_namespace_and_every_stable_label():
     assert lp.match_workloads(CONTRACT, [partial], "ai", "live") == {}
 
 
+def test_the_collector_pods_match_with_the_part_of_label_the_operator_sets():
+    """The OpenTelemetry operator labels the collector's pods part-of=opentelemetry over the CR's value."""
+    contract = {"otel-collector": ("ai", {"app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "dify-platform",
+                                          "app.kubernetes.io/managed-by": "opentelemetry-operator"})}
+    live_pod = lp.LivePod("otel-collector-1", "live", {"app.kubernetes.io/name": "otel-collector",
+                                                       "app.kubernetes.io/part-of": "opentelemetry",
+                                                       "app.kubernetes.io/managed-by": "opentelemetry-operator"},
+                          "10.0.0.9", True, "ReplicaSet")
+    assert [p.name for p in lp.match_workloads(contract, [live_pod], "ai", "live")["otel-collector"]] == ["otel-collector-1"]
+
+
 def test_a_finished_job_gets_a_twin_with_its_labels_and_a_deployment_its_own_pod():
     sources = lp.sources_for(live(), CONTRACT, "ai", "live")
     assert sources["dify-api"] == lp.Source("dify-api", "live", "dify-api-1")
