@@ -6,10 +6,12 @@ playbook runs as operators run it: ansible-playbook, an inventory whose host is
 in the dify_platform group, the connection in inventory variables.
 """
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -40,20 +42,46 @@ def litellm():
     return get_stack()
 
 
-class Realm:
-    """A realm of its own with two tier groups and two people, made through the admin API (test setup)."""
+def patiently(kc, method, path, body, exists):
+    """An admin write of the test's setup that may outlast the harness's 30 s timeout on a loaded machine:
+    on a timeout, wait (up to 10 minutes) until ``exists()`` says the write took effect."""
+    try:
+        return kc.api(method, path, body)[0]
+    except TimeoutError:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            time.sleep(5)
+            try:
+                if exists():
+                    return 201
+            except TimeoutError:
+                pass
+        raise
 
-    def __init__(self, kc, uid):
+
+class Realm:
+    """A realm of its own (one per test module) with two tier groups per test, made through the admin API."""
+
+    def __init__(self, kc, name):
         self.kc = kc
-        self.name = "portal-it-" + uid
+        self.name = name
+        self.uid = None
+        self.groups = {}
+        status = patiently(kc, "POST", "/admin/realms", {"realm": self.name, "enabled": True},
+                           lambda: kc.realm(self.name) is not None)
+        assert status == 201, status
+
+    def tiers(self, uid):
+        """Two new tier groups, named after ``uid``."""
         self.uid = uid
-        status, body = kc.api("POST", "/admin/realms", {"realm": self.name, "enabled": True})
-        assert status == 201, (status, body)
         self.groups = {}
         for group in ("power", "users"):
-            status, body = kc.api("POST", self.path("/groups"), {"name": "%s-%s" % (group, uid)})
-            assert status == 201, (status, body)
-            self.groups[group] = kc.get(self.path("/group-by-path/%s-%s" % (group, uid)))["id"]
+            path = self.path("/group-by-path/%s-%s" % (group, uid))
+            status = patiently(self.kc, "POST", self.path("/groups"), {"name": "%s-%s" % (group, uid)},
+                               lambda path=path: self.kc.get(path) is not None)
+            assert status == 201, status
+            self.groups[group] = self.kc.get(path)["id"]
+        return self
 
     def path(self, rest):
         return "/admin/realms/%s%s" % (urllib.parse.quote(self.name, safe=""), rest)
@@ -62,18 +90,19 @@ class Realm:
         return "%s-%s" % (short, self.uid)
 
     def person(self, username, group, enabled=True):
-        status, body = self.kc.api("POST", self.path("/users"), {
+        username = "%s-%s" % (username, self.uid)
+        status = patiently(self.kc, "POST", self.path("/users"), {
             "username": username, "enabled": enabled, "email": "%s@Example.test" % username,
-            "groups": ["/" + self.group(group)]})
-        assert status == 201, (status, body)
+            "groups": ["/" + self.group(group)]}, lambda: self.user_id(username) is not None)
+        assert status == 201, status
         return self.email(username)
 
     def user_id(self, username):
         found = self.kc.get(self.path("/users?" + urllib.parse.urlencode({"username": username, "exact": "true"})))
-        return found[0]["id"]
+        return found[0]["id"] if found else None
 
     def move(self, username, source, target):
-        user = self.user_id(username)
+        user = self.user_id("%s-%s" % (username, self.uid))
         assert self.kc.api("DELETE", self.path("/users/%s/groups/%s" % (user, self.groups[source])))[0] == 204
         assert self.kc.api("PUT", self.path("/users/%s/groups/%s" % (user, self.groups[target])))[0] == 204
 
@@ -85,11 +114,17 @@ class Realm:
         self.kc.api("DELETE", "/admin/realms/%s" % urllib.parse.quote(self.name, safe=""))
 
 
-@pytest.fixture
-def realm(keycloak):
-    realm = Realm(keycloak, uuid.uuid4().hex[:8])
+@pytest.fixture(scope="module")
+def the_realm(keycloak):
+    realm = Realm(keycloak, "portal-it-" + uuid.uuid4().hex[:8])
     yield realm
-    realm.delete()
+    with contextlib.suppress(TimeoutError):  # Keycloak goes on deleting it
+        realm.delete()
+
+
+@pytest.fixture
+def realm(the_realm):
+    return the_realm.tiers(uuid.uuid4().hex[:8])
 
 
 def run_playbook(tmp_path, keycloak, litellm, realm, check=False):
@@ -112,6 +147,7 @@ def run_playbook(tmp_path, keycloak, litellm, realm, check=False):
     os.chmod(path, 0o600)
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
                ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false", KEYCLOAK_RETRY_BACKOFF="0.1",
+               KEYCLOAK_TIMEOUT="120",
                LITELLM_RETRY_BACKOFF="0.05", LITELLM_TIMEOUT="120")
     cmd = [ANSIBLE_PLAYBOOK, "-i", str(path), str(PLAYBOOK)] + (["--check"] if check else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -143,7 +179,7 @@ def test_group_membership_decides_budgets_on_every_run(tmp_path, keycloak, litel
     results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
     members = results[MEMBERS]
     assert members["members"] == {realm.group("power"): [bob], realm.group("users"): [alice]}
-    assert members["groups"][1]["skipped"] == ["carol"], "a disabled person gets no budget"
+    assert members["groups"][1]["skipped"] == ["carol-" + realm.uid], "a disabled person gets no budget"
     assert results[SYNC]["changed"] is True
     assert results[SYNC]["summary"]["created"] == {"teams": 0, "users": 2, "keys": 2}
     assert budgets(litellm, realm, alice, bob) == {
@@ -182,7 +218,7 @@ def test_a_person_who_leaves_every_tier_loses_the_key(tmp_path, keycloak, litell
     dave = realm.person("dave", "users")
     run_playbook(tmp_path, keycloak, litellm, realm)
     assert litellm.key("portal-" + dave) is not None
-    user = realm.user_id("dave")
+    user = realm.user_id("dave-" + realm.uid)
     assert keycloak.api("DELETE", realm.path("/users/%s/groups/%s" % (user, realm.groups["users"])))[0] == 204
     results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
     assert [(a["op"], a["id"]) for a in results[SYNC]["actions"]] == [("delete", "portal-" + dave)]
