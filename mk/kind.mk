@@ -15,7 +15,7 @@ export AIRGAP_KIND_PROVIDER
 KIND_ENGINE = $(eval KIND_ENGINE := $(shell $(KIND_SCRIPTS)/engine.sh))$(KIND_ENGINE)
 molecule-kind demo demo-kind kind-cnpg-drill: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
 
-.PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-cnpg-drill kind-docker-check
+.PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-waves kind-cnpg-drill kind-docker-check
 kind-tools: ## Build kind, CoreDNS and kube-router into the cache (fast when warm)
 	$(KIND_SCRIPTS)/build-tools.sh
 
@@ -30,6 +30,11 @@ kind-down: ## Delete the kind cluster and check that nothing is left behind (ide
 
 kind-probe: kind-up ## NetworkPolicy across nodes on kind: one client refused, one allowed
 	$(KIND_SCRIPTS)/netpol-probe.sh
+
+# Some waves of inventories/kind (AIRGAP_KIND_WAVES, default "foundation redis") on real pods, with
+# the CRDs, the stand-in's trust and the volumes they need; the second converge must change nothing.
+kind-waves: venv kind-up ## Converge foundation and redis on the kind cluster (Harbor stand-in running), twice, the second changed=0
+	PYTHON=$(BIN)/python $(KIND_SCRIPTS)/waves.sh
 
 # Its own cluster by default (airgap-cnpg), so it never disturbs the scenario's: docs/kind-cnpg.md.
 kind-cnpg-drill: export AIRGAP_KIND_CLUSTER ?= airgap-cnpg

@@ -6,7 +6,8 @@
 # Its own cluster and network (AIRGAP_KIND_CLUSTER, default airgap-docker): kind names the docker
 # network's IPv6 subnet after the network, and podman's `kind` network here already has the one
 # docker's `kind` would get.
-# KIND_DOCKER_CHECK_KEEP=1 keeps the cluster and dockerd running (to converge waves on it) and
+# KIND_DOCKER_CHECK_WAVES=1 converges foundation and redis on it as well (waves.sh, twice: the second
+# must change nothing). KIND_DOCKER_CHECK_KEEP=1 keeps the cluster and dockerd running (to converge waves on it) and
 # prints the variables to use it.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,8 @@ volumes_before=$(docker volume ls -q | sort)
 step "node image" "$HERE/node-image.sh" >/dev/null
 step "cluster up" "$HERE/up.sh" >/dev/null
 step "NetworkPolicy probe" "$HERE/netpol-probe.sh"
+# KIND_DOCKER_CHECK_WAVES=1: foundation and redis on real pods too (waves.sh; the stand-in must run).
+[[ ${KIND_DOCKER_CHECK_WAVES:-0} != 1 ]] || step "waves" "$HERE/waves.sh"
 if [[ ${KIND_DOCKER_CHECK_KEEP:-0} == 1 ]]; then
   log "docker check: kept; to use it:"
   printf 'export DOCKER_HOST=%s AIRGAP_KIND_PROVIDER=docker AIRGAP_KIND_CLUSTER=%s KIND_EXPERIMENTAL_DOCKER_NETWORK=%s\n' \
