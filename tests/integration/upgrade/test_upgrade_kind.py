@@ -109,6 +109,14 @@ def kind():
     print("upgrade test figures (s): %s" % json.dumps(env.figures))
 
 
+def task(run, name):
+    """The result of the task ``name``; a role's tasks are named ``<role> : <name>`` in the json callback."""
+    for item in run.results:
+        if item["_task"] == name or item["_task"].endswith(" : " + name):
+            return item
+    raise KeyError("no task %r; tasks: %s" % (name, [r["_task"] for r in run.results]))
+
+
 def api_image(env, name="dify-api"):
     return env.kubectl_json("get", "deployment", name)["spec"]["template"]["spec"]["containers"][0]["image"]
 
@@ -124,14 +132,14 @@ def test_an_upgrade_backs_up_first_and_migrates_before_the_rollout(kind):
     # A: a first install takes no set.
     run = env.site("converge-A", env.manifests["A"])
     assert run.returncode == 0, run.stdout[-3000:]
-    assert run.result("Before the waves: take the pre-upgrade backup set").get("skipped") is True
+    assert task(run, "Before the waves: take the pre-upgrade backup set").get("skipped") is True
     assert env.sets() == []
     assert api_image(env).endswith(digest["A"])
 
     # B in check mode: says it would take the set, takes none, rolls nothing.
     run = env.site("check-B", env.manifests["B-good"], check=True)
     assert run.returncode == 0, run.stdout[-3000:]
-    said = run.result("Pre-upgrade backup: check mode takes none")["msg"]
+    said = task(run, "Pre-upgrade backup: check mode takes none")["msg"]
     assert said.startswith("Check mode: a real run would take the backup set %s/pre-upgrade-" % (env.work / "backups"))
     assert env.sets() == []
     assert api_image(env).endswith(digest["A"])
@@ -155,7 +163,9 @@ def test_an_upgrade_backs_up_first_and_migrates_before_the_rollout(kind):
     assert sorted(p["metadata"]["uid"] for p in after) == sorted(p["metadata"]["uid"] for p in before)
     for pod in after:
         status = pod["status"]["containerStatuses"][0]
-        assert status["ready"] and status["restartCount"] == 0 and status["image"].endswith(digest["A"])
+        # imageID is the reference pulled, repository@manifest digest (status.image may be the config's id).
+        assert status["ready"] and status["restartCount"] == 0 and status["imageID"].endswith(digest["A"])
+        assert pod["spec"]["containers"][0]["image"].endswith(digest["A"])
     health = subprocess.run(["kubectl", "-n", NAMESPACE, "exec", "deploy/dify-api", "--", "python3", "-c",
                              "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:5001/health').read().decode())"],
                             env=env.env, capture_output=True, text=True, check=True, timeout=60)
@@ -169,15 +179,16 @@ def test_an_upgrade_backs_up_first_and_migrates_before_the_rollout(kind):
             if j["spec"]["template"]["spec"]["containers"][0]["image"].endswith(digest["B-good"])]
     assert len(jobs) == 1 and jobs[0]["status"].get("succeeded") == 1
     completed = jobs[0]["status"]["completionTime"]
-    pods = api_pods(env)
-    assert pods and all(p["spec"]["containers"][0]["image"].endswith(digest["B-good"]) for p in pods)
-    assert all(p["metadata"]["creationTimestamp"] >= completed for p in pods), (completed, [
+    assert api_image(env).endswith(digest["B-good"])
+    # An old pod may still be terminating: the new ones are those of image B.
+    pods = [p for p in api_pods(env) if p["spec"]["containers"][0]["image"].endswith(digest["B-good"])]
+    assert pods and all(p["metadata"]["creationTimestamp"] >= completed for p in pods), (completed, [
         p["metadata"]["creationTimestamp"] for p in pods])
     env.figures["job-completed-to-first-new-api-pod-s"] = min(p["metadata"]["creationTimestamp"] for p in pods) + " vs " + completed
 
     # B-good again: no upgrade, no set, nothing changed.
     run = env.site("converge-B-good-again", env.manifests["B-good"])
     assert run.returncode == 0, run.stdout[-3000:]
-    assert run.result("Before the waves: take the pre-upgrade backup set").get("skipped") is True
+    assert task(run, "Before the waves: take the pre-upgrade backup set").get("skipped") is True
     assert len(env.sets()) == 2
     assert run.stats.get("changed") == 0, run.stats
