@@ -11,7 +11,8 @@
 # `make kind-up`) keeps finding none, and keeps using podman. Only a shell that exports the
 # printed DOCKER_HOST (or sets AIRGAP_KIND_PROVIDER=docker with it) sees this engine.
 # Data in $AIRGAP_CACHE/kind/dockerd; the containerd dockerd starts is its own (exec root below),
-# not the one of any kind node, and nothing under /etc is written.
+# not the one of any kind node. dockerd writes its key to /etc/docker/key.json: stop removes it
+# when start found none, as it removes the exec root and the docker0 bridge.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -34,8 +35,11 @@ case ${1:-} in
       log "dockerd already running on $SOCK"
     else
       start=$SECONDS
+      # ensure-packages.sh refreshes apt's lists twice a day; this host empties them after installs.
+      if ! command -v dockerd >/dev/null && ! apt-cache show docker.io >/dev/null 2>&1; then apt-get update -qq; fi
       "$KIND_DIR/../ensure-packages.sh" dockerd=docker.io
       mkdir -p "$DIR/data" "$RUN"
+      [[ -e /etc/docker/key.json ]] || touch "$DIR/key-json-is-ours"
       # The runtime dockerd runs: runc-bounded.py, with the python found now (dockerd's PATH may lack it).
       py=$(command -v python3 || command -v python) || die "python3 is needed for runc-bounded.py"
       printf '#!/bin/sh\nexec %s %s "$@"\n' "$py" "$KIND_DIR/runc-bounded.py" >"$DIR/runc-bounded"
@@ -68,6 +72,8 @@ case ${1:-} in
       [[ ! -d /proc/$pid ]] || die "dockerd (pid $pid) did not stop"
       # Its default bridge, made at start (kind uses a network of its own): this host had none.
       ! ip link show docker0 >/dev/null 2>&1 || ip link delete docker0
+      rm -rf "$RUN"
+      if [[ -e "$DIR/key-json-is-ours" ]]; then rm -f /etc/docker/key.json "$DIR/key-json-is-ours"; fi
       log "dockerd stopped (pid $pid)"
     else
       log "dockerd was not running"
