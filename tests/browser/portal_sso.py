@@ -77,9 +77,10 @@ class PortalSSOStack(SSOStack):
         port = free_port()
         work = self.dir / "nginx"
         work.mkdir(exist_ok=True)
-        conf = NGINX_CONF.read_text()
+        # Its temp paths first (the page's directory may itself be under /tmp), then the address and the root.
+        conf = NGINX_CONF.read_text().replace("/tmp/", str(work) + "/")
         conf = conf.replace("listen 8080;", "listen 127.0.0.1:%d;" % port).replace("root /srv/www;", "root %s;" % self.files)
-        conf = conf.replace("/tmp/", str(work) + "/").replace("include /etc/nginx/server.d/*.conf;", "")
+        conf = conf.replace("include /etc/nginx/server.d/*.conf;", "")
         assert "listen 127.0.0.1:%d;" % port in conf and str(self.files) in conf, "the static-web nginx.conf changed shape"
         (work / "nginx.conf").write_text(conf)
         log = open(work / "nginx.log", "wb")  # noqa: SIM115  (kept open for the process)

@@ -11,7 +11,10 @@ and not for anyone else. Screenshots in tests/output/browser/portal/.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -46,10 +49,14 @@ def keycloak():
 
 @pytest.fixture(scope="module")
 def stack(keycloak, tmp_path_factory):
-    files = tmp_path_factory.mktemp("portal-files")
+    # nginx's workers run as nobody (its master is root here): the files live where nobody may read them, not
+    # under pytest's private temporary directory; read-only, as the ConfigMap's mount is.
+    files = Path(tempfile.mkdtemp(prefix="airgap-portal-page-"))
+    files.chmod(0o755)
     objects = render_role_objects("portal", ["page.yml.j2"], variables())
     for name, text in objects[("ConfigMap", "portal-page")]["data"].items():
         (files / name).write_text(text)
+        (files / name).chmod(0o444)
     stack = PortalSSOStack(tmp_path_factory.mktemp("portal-sso"), keycloak, files, router_address=ADDRESS)
     try:
         stack.start()
@@ -60,6 +67,7 @@ def stack(keycloak, tmp_path_factory):
     finally:
         stack.keep_logs(SHOTS / "logs")
         stack.stop()
+        shutil.rmtree(files, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
