@@ -32,4 +32,5 @@ def test_defaults_match_the_argument_spec():
 
 def test_tasks_are_split_by_phase():
     names = sorted(p.name for p in (ROLE / "tasks").iterdir())
-    assert names == ["export.yml", "import.yml", "langfuse_keys.yml", "main.yml", "tracing.yml", "validate.yml"]
+    assert names == ["export.yml", "import.yml", "langfuse_keys.yml", "main.yml", "plugins.yml", "tracing.yml",
+                     "validate.yml"]
