@@ -142,18 +142,19 @@ plugin() { # the plugin's operator side, from the module's kubernetes/ without t
   local module sidecar
   module=$(cd "$WORK" && go mod download -json "$PLUGIN_MODULE@v$(plugin_version)" |
     "$PY" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
-  rm -rf "$WORK/plugin" && mkdir -p "$WORK/plugin/overlay"
+  rm -rf "$WORK/plugin" && mkdir -p "$WORK/plugin"
   cp -r "$module/kubernetes" "$module/config" "$WORK/plugin/" && chmod -R u+w "$WORK/plugin"
   sidecar=$(ref barman_cloud_plugin_sidecar barman-cloud-sidecar)
-  cat >"$WORK/plugin/overlay/kustomization.yaml" <<EOF
+  # kustomize reads only files under its root: the kustomization sits beside the module's copies.
+  cat >"$WORK/plugin/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: $OPERATOR_NS
 resources:
-  - ../kubernetes/deployment.yaml
-  - ../kubernetes/service.yaml
-  - ../config/crd
-  - ../config/rbac
+  - kubernetes/deployment.yaml
+  - kubernetes/service.yaml
+  - config/crd
+  - config/rbac
 images:
   - name: plugin-barman-cloud
     newName: ${sidecar%%/*}/${HARBOR_STANDIN_PROJECT:-dify-platform}/$(manifest_path barman_cloud_plugin)
@@ -171,7 +172,7 @@ patches:
         path: /spec/template/spec/imagePullSecrets
         value: [{name: standin-pull}]
 EOF
-  k kustomize "$WORK/plugin/overlay" >"$WORK/plugin.yaml"
+  k kustomize "$WORK/plugin" >"$WORK/plugin.yaml"
   tls_pair server barman-cloud serverAuth barman-cloud
   tls_pair client barman-cloud-client clientAuth
   tls_secret barman-cloud-server-tls server

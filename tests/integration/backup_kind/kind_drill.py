@@ -102,10 +102,11 @@ def failure(run):
     return "\n".join(json.dumps(r)[:2000] for r in run.results if r.get("failed")) or (run.stdout[-3000:] + run.stderr[-2000:])
 
 
-def prepare():
-    """drill-backup.sh prepare, then its facts (registry, S3 endpoint, CA, credentials)."""
+def prepare(again=True):
+    """drill-backup.sh prepare (unless ``again`` is false), then its facts (registry, S3 endpoint, CA, credentials)."""
     env = dict(os.environ, AIRGAP_KIND_CLUSTER=CLUSTER, PYTHON=sys.executable, KIND_EXPERIMENTAL_PROVIDER="podman")
-    proc = subprocess.run([str(SCRIPT), "prepare"], env=env, capture_output=True, text=True, timeout=5400, check=False)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    if again:
+        proc = subprocess.run([str(SCRIPT), "prepare"], env=env, capture_output=True, text=True, timeout=5400, check=False)
+        assert proc.returncode == 0, proc.stderr[-4000:]
     facts = subprocess.run([str(SCRIPT), "facts"], env=env, capture_output=True, text=True, timeout=120, check=True)
     return json.loads(facts.stdout)

@@ -61,13 +61,16 @@ model_config:
 STANDIN = CACHE / "harbor-standin"
 # Each run archives under its own path: barman-cloud refuses to archive into a server that holds WAL already, and
 # the store outlives a run.
-RUN = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+RUN = os.environ.get("BACKUP_KIND_DRILL_RUN") or time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+# BACKUP_KIND_DRILL_RESUME=1: the cluster is prepared and the source namespace converged from the same RUN
+# (a run resumed after a failure): neither is done again.
+RESUME = os.environ.get("BACKUP_KIND_DRILL_RESUME") == "1"
 
 
 def inventory(tmp_path, namespace, facts):
     """inventories/local plus the kind settings (molecule/kind/host_vars) and the object store, as group_vars."""
     overlay = tmp_path / ("inventory-" + namespace)
-    (overlay / "group_vars").mkdir(parents=True)
+    (overlay / "group_vars").mkdir(parents=True, exist_ok=True)
     (overlay / "hosts.yml").write_text((REPO / "inventories" / "local" / "hosts.yml").read_text())
     robot = json.loads((STANDIN / "robot.json").read_text())
     (overlay / "group_vars" / "dify_platform.yml").write_text(yaml.safe_dump({
@@ -167,13 +170,13 @@ def key_status(url, key):
 def drill():
     timings = Timings()
     with timings.step("prepare (CRDs, images, volumes, CNPG operator, plugin, SeaweedFS)"):
-        facts = prepare()
+        facts = prepare(again=not RESUME)
     return Kind(facts["kubeconfig"]), facts, timings
 
 
 def test_backup_then_restore_on_kind(drill, tmp_path):
     kind, facts, timings = drill
-    for namespace in (SOURCE, TARGET):
+    for namespace in (TARGET,) if RESUME else (SOURCE, TARGET):
         kind.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=600)
     s3_secret(kind, SOURCE, facts)
     source = inventory(tmp_path, SOURCE, facts)
@@ -269,10 +272,11 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
         "-n", TARGET, "get", "secret", "-l", "airgap.dify-platform/generated=true")["items"]}
     assert restored == generated
 
+    prepared = Path(facts["work"]) / "prepare-timings.json"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps({
         "timings_s": dict(timings), "database_bytes": database_bytes, "rows": ROWS,
         "files": {"count": len(files), "bytes": sum((found / "files" / "storage" / n).stat().st_size for n in set_files)},
         "backup": {"id": parts["postgres"]["backup_id"], "started": parts["postgres"]["started"],
                    "stopped": parts["postgres"]["stopped"]},
-        "prepare_timings_s": json.loads((Path(facts["work"]) / "prepare-timings.json").read_text())}, indent=1))
+        "prepare_timings_s": json.loads(prepared.read_text()) if prepared.exists() else None}, indent=1))
