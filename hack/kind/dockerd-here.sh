@@ -12,7 +12,8 @@
 # printed DOCKER_HOST (or sets AIRGAP_KIND_PROVIDER=docker with it) sees this engine.
 # Data in $AIRGAP_CACHE/kind/dockerd; the containerd dockerd starts is its own (exec root below),
 # not the one of any kind node. dockerd writes its key to /etc/docker/key.json: stop removes it
-# when start found none, as it removes the exec root and the docker0 bridge.
+# when start found none, as it removes the exec root, the docker0 bridge and dockerd's iptables
+# rules for it (rule by rule).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -26,6 +27,39 @@ running_pid() {
   local pid
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
   [[ -n "$pid" && -d /proc/$pid && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]] && printf '%s\n' "$pid"
+}
+
+# dockerd leaves its iptables rules behind when it stops: remove the ones it makes for docker0,
+# and its chains, rule by rule (never a flush of a table or of a chain another program owns).
+# Rules of a docker network still defined stay, and are counted.
+drop_docker_rules() {
+  local table rule chain left
+  while read -r table rule; do
+    # shellcheck disable=SC2086  # a rule is a list of words
+    ! iptables -w -t "$table" -C $rule 2>/dev/null || iptables -w -t "$table" -D $rule
+  done <<'RULES'
+filter FORWARD -j DOCKER-USER
+filter FORWARD -j DOCKER-ISOLATION-STAGE-1
+filter FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+filter FORWARD -o docker0 -j DOCKER
+filter FORWARD -i docker0 ! -o docker0 -j ACCEPT
+filter FORWARD -i docker0 -o docker0 -j ACCEPT
+filter DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+filter DOCKER-ISOLATION-STAGE-1 -j RETURN
+filter DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+filter DOCKER-ISOLATION-STAGE-2 -j RETURN
+filter DOCKER-USER -j RETURN
+nat PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+nat OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+nat POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+nat DOCKER -i docker0 -j RETURN
+RULES
+  for chain in DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-USER DOCKER; do
+    iptables -w -X "$chain" 2>/dev/null || true
+  done
+  iptables -w -t nat -X DOCKER 2>/dev/null || true
+  left=$({ iptables -w -S; iptables -w -t nat -S; } 2>/dev/null | grep -c DOCKER || true)
+  [[ $left == 0 ]] || log "iptables: $left rules of dockerd remain (a docker network is still defined)"
 }
 
 case ${1:-} in
@@ -72,6 +106,8 @@ case ${1:-} in
       [[ ! -d /proc/$pid ]] || die "dockerd (pid $pid) did not stop"
       # Its default bridge, made at start (kind uses a network of its own): this host had none.
       ! ip link show docker0 >/dev/null 2>&1 || ip link delete docker0
+      drop_docker_rules
+      rmdir /var/run/docker/plugins /var/run/docker 2>/dev/null || true
       rm -rf "$RUN"
       if [[ -e "$DIR/key-json-is-ours" ]]; then rm -f /etc/docker/key.json "$DIR/key-json-is-ours"; fi
       log "dockerd stopped (pid $pid)"
