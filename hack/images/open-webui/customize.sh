@@ -23,7 +23,7 @@ in_root() { chroot "$root" env -i PATH=/usr/bin:/bin HOME=/root LC_ALL=C.UTF-8 \
 
 pyver=$(in_root python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 pytag=$(echo "$pyver" | tr -d .)
-key=$(cat "$here/requirements-image.txt" | { cat; echo "open-webui==$VERSION_BARE cp$pytag"; } | sha256sum | cut -c1-12)
+key=$({ cat "$here/requirements-image.txt"; echo "open-webui==$VERSION_BARE cp$pytag"; } | sha256sum | cut -c1-12)
 wheels=$INPUTS/wheels-$key
 
 # The host's CA bundle (a TLS-inspecting proxy's CA may only be there), for pip.
@@ -57,7 +57,9 @@ in_root "$app/.venv/bin/pip" install --disable-pip-version-check --no-cache-dir 
 in_root "$app/.venv/bin/pip" install --disable-pip-version-check --no-cache-dir -q --no-index --no-deps \
   "/tmp/wheels/open_webui-$VERSION_BARE-py3-none-any.whl"
 in_root "$app/.venv/bin/pip" uninstall --disable-pip-version-check -q -y pip
-rm -rf "$root/tmp/wheels" "$root/tmp/pins" "$root/root/.cache" "$root/tmp/"*
+# Only what this script put there: mmdebstrap keeps its apt configuration in $root/tmp until it
+# ends (without it, its final apt-get clean works on the host's /var/cache/apt instead).
+rm -rf "$root/tmp/wheels" "$root/tmp/pins" "$root/root/.cache"
 
 # The data directory upstream uses (DATA_DIR=/app/backend/data); the role mounts its PVC there.
 mkdir -p "$root$app/backend/data"
