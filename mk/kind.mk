@@ -13,7 +13,8 @@ export AIRGAP_KIND_PROVIDER
 # (molecule/kind prepare.yml and verify.yml, tests/browser/kind/setup.sh: `<engine> exec|stop` on
 # the nodes): give them the engine the scripts choose, probed once per make run, and only for the
 # targets that run them.
-KIND_ENGINE = $(eval KIND_ENGINE := $(shell $(KIND_SCRIPTS)/engine.sh))$(KIND_ENGINE)
+# ($(shell) sees the environment make started with, not its exports: the choice is passed.)
+KIND_ENGINE = $(eval KIND_ENGINE := $(shell AIRGAP_KIND_PROVIDER='$(AIRGAP_KIND_PROVIDER)' $(KIND_SCRIPTS)/engine.sh))$(KIND_ENGINE)
 molecule-kind demo demo-kind kind-cnpg-drill browser-kind: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
 
 .PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-waves kind-cnpg-drill kind-docker-check
