@@ -9,13 +9,13 @@ KIND_SCRIPTS ?= hack/kind
 # (or podman) decides.
 AIRGAP_KIND_PROVIDER ?= auto
 export AIRGAP_KIND_PROVIDER
-# The playbooks of the kind scenario, the demo and the browser tier read kind's own variable
-# (molecule/kind prepare.yml and verify.yml, tests/browser/kind/setup.sh: `<engine> exec|stop` on
-# the nodes): give them the engine the scripts choose, probed once per make run, and only for the
-# targets that run them.
+# The kind scenario's playbooks and the browser tier read kind's own variable (molecule/kind
+# prepare.yml and verify.yml, tests/browser/kind/setup.sh: `<engine> exec|stop` on the nodes):
+# give them the engine the scripts choose, probed once per make run, only for those targets.
+# (hack/demo/kind.sh and cnpg-drill.sh choose it themselves, through lib.sh.)
 # ($(shell) sees the environment make started with, not its exports: the choice is passed.)
 KIND_ENGINE = $(eval KIND_ENGINE := $(shell AIRGAP_KIND_PROVIDER='$(AIRGAP_KIND_PROVIDER)' $(KIND_SCRIPTS)/engine.sh))$(KIND_ENGINE)
-molecule-kind demo demo-kind kind-cnpg-drill browser-kind: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
+molecule-kind browser-kind: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
 
 .PHONY: kind-tools kind-image kind-up kind-down kind-probe kind-waves kind-cnpg-drill kind-docker-check
 kind-tools: ## Build kind, CoreDNS and kube-router into the cache (fast when warm)
