@@ -23,9 +23,21 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import
 from helpers.cluster import ensure_local_cluster
 from helpers.paths import CACHE
 from helpers.role_render import render_role_objects
-from test_trust_render import BASE, MOUNT
 
 KUBECTL = str(CACHE / "bin" / "kubectl")
+MOUNT = "/etc/dify-plugin-daemon/trusted-keys"
+DIGEST = "@sha256:" + "c" * 64
+BASE = {
+    "dify_platform_domain": "apps.example.test",
+    "dify_platform_route_tls_termination": "edge",
+    "dify_platform_components": ["foundation", "postgres", "redis", "dify"],
+    "dify_platform_sandbox_enabled": False,
+    "dify_platform_storage_class": "",
+    "dify_platform_size": "small",
+    "dify_platform_images": {key: "harbor.example.test/dify-platform/%s%s" % (key, DIGEST) for key in (
+        "dify_api", "dify_web", "dify_sandbox", "dify_plugin_daemon", "ssrf_proxy")},
+    "dify_pip_index_url": "https://nexus.example.test/repository/pypi/simple",
+}
 LOADKEY = Path(__file__).resolve().parent / "loadkey" / "main.go"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "dify"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dify"))
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg
 from ansible_collections.airgap.dify_platform.plugins.module_utils.dify.plugin_package import PluginPackage
