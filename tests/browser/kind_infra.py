@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # pylint: disable=wrong-import-position
-from browser import kind_images, kind_stack  # noqa: E402
+from browser import kind_images, kind_stack
 
 
 def prepare():
