@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002  pylint: disable=redefined-builtin
+    def log_message(self, format, *args):
         pass
 
     def _send(self, status, body, content_type):
@@ -28,7 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.server.requests.append(self.path)
         path = self.path.split("?", 1)[0]
         if path == "/oauth2/userinfo":
@@ -41,9 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, target.read_bytes(), mimetypes.guess_type(name)[0] or "application/octet-stream")
 
-    do_HEAD = do_GET  # noqa: N815
+    do_HEAD = do_GET
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self._send(405, b"read-only", "text/plain")
 
 
