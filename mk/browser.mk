@@ -8,5 +8,6 @@ browser: venv ## The SSO path in real Chromium: sign in, identity, sign out, ref
 	hack/ensure-packages.sh chromium=chromium certutil=libnss3-tools nginx=nginx-light unshare=util-linux
 	hack/tools/oauth2-proxy.sh >/dev/null
 	# The loopback tier only: test_sso_kind.py is the kind tier's (make browser-kind), which
-	# needs its cluster and private /etc/hosts.
-	hack/pytest.sh tests/browser/test_sso_path.py
+	# needs its cluster and private /etc/hosts. The portal's page (docs/portal.md): in Chromium
+	# on loopback, and through the real SSO path (its own router address, 127.0.77.3).
+	hack/pytest.sh tests/browser/test_sso_path.py tests/browser/test_portal_page.py tests/browser/test_portal_sso.py
