@@ -39,6 +39,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -323,7 +324,27 @@ class KindSSO:
             certs["%s.key" % name] = Path(key).read_text()
         apply(router_objects(self.images["images"]["test_router"], conf, files, certs))
         kubectl("rollout", "status", "deployment/router", "-n", ROUTER_NAMESPACE, "--timeout=300s", timeout=330)
+        self.wait_through_router()
         return sorted(r["spec"]["host"] for r in routes)
+
+    def wait_through_router(self, timeout=180):
+        """Until Keycloak answers through kind's port mapping and the router: the rollout is done before
+        the NodePort's endpoints follow the new pod (seen on molecule's cluster at load 130: the next
+        request was refused, "[Errno 111] Connection refused")."""
+        context = ssl.create_default_context(cafile=str(self.ca.cert_path))
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                sock = socket.create_connection((INGRESS_ADDRESS, 443), timeout=10)
+                with context.wrap_socket(sock, server_hostname=KEYCLOAK_HOST) as tls:
+                    tls.sendall(b"GET /realms/master HTTP/1.0\r\nHost: %s\r\n\r\n" % KEYCLOAK_HOST.encode())
+                    if tls.recv(12).startswith(b"HTTP/1.1 200"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("Keycloak did not answer through the router at %s:443 within %ds" % (INGRESS_ADDRESS, timeout))
+            time.sleep(3)
 
     # --- reading the pods -------------------------------------------------------------------------
 
