@@ -22,15 +22,12 @@ import time
 from pathlib import Path
 
 import pytest
+import standin_images
 
 from helpers.paths import CACHE, COLLECTIONS_ROOT, REPO
 from helpers.playbook import PlaybookRun
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import standin_images  # noqa: E402  pylint: disable=wrong-import-position
-
 CLUSTER = os.environ.get("AIRGAP_UPGRADE_KIND_CLUSTER", "airgap-upgrade")
 NAMESPACE = "dify-platform"
 REASON = "stand-in: column tenants.plan cannot be cast"
