@@ -181,11 +181,12 @@ def portal_tiles(apps, declared=None, dify_app_url=None, dify_groups=None):
 def portal_ascii_html(text):
     """``text`` (HTML) with every character beyond ASCII as a numeric character reference.
 
-    The page then travels as ASCII: the platform applies objects as JSON sent with
-    ``application/apply-patch+yaml``, and the JSON encoder writes a character beyond the
-    Basic Multilingual Plane (an emoji icon) as a surrogate pair escape, which the API
-    server's YAML decoder refuses ("found invalid Unicode character escape code"). Only for
-    HTML text and attribute values: the page's own script and style are ASCII.
+    The page then travels as ASCII. It was first written for the shared HTTP client, which sent a
+    character beyond the Basic Multilingual Plane (an emoji icon) as a JSON surrogate pair escape
+    that the API server's YAML decoder refuses for ``application/apply-patch+yaml`` ("found
+    invalid Unicode character escape code"); the client now sends such characters as themselves
+    (``http_client.json_body``), and this stays as a second guard for HTML text and attribute
+    values. The page's own script and style are ASCII.
     """
     return "".join(c if ord(c) < 128 else "&#x%X;" % ord(c) for c in str(text))
 

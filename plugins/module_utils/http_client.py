@@ -18,6 +18,7 @@ __metaclass__ = type
 import inspect
 import json
 import random
+import re
 import socket
 import ssl
 import time
@@ -38,6 +39,24 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
 # context of its own for every request (slower, same checks). tests/unit/common run on both
 # through the ansible-core matrix (make matrix).
 REQUEST_TAKES_CONTEXT = "context" in inspect.signature(Request.__init__).parameters
+
+# A surrogate pair escape, preceded by an even number of backslashes (so not itself escaped).
+SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def json_body(body):
+    """``body`` as JSON in UTF-8 that YAML decoders also read.
+
+    json.dumps writes a character beyond the Basic Multilingual Plane (an emoji) as a surrogate
+    pair escape, which is valid JSON but which the Kubernetes API server's YAML decoder refuses
+    for ``application/apply-patch+yaml`` ("found invalid Unicode character escape code"). Those
+    characters are written as themselves; every other escape, which YAML accepts, is kept.
+    """
+    def joined(match):
+        high, low = int(match.group(2), 16), int(match.group(3), 16)
+        return match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+    return SURROGATE_PAIR.sub(joined, json.dumps(body)).encode("utf-8")
 
 RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
 
@@ -191,7 +210,7 @@ class HttpClient:
 
     def _encode(self, body, form):
         if body is not None:
-            return json.dumps(body).encode("utf-8"), "application/json"
+            return json_body(body), "application/json"
         if form is not None:
             return urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded"
         return None, None

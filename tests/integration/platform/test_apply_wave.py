@@ -410,3 +410,15 @@ def test_a_failed_migration_is_run_once_more_by_the_next_converge(kubeconfig, na
     run, result = converge()
     assert run.returncode == 0 and not result["changed"] and result["rerun"] == [], run.stdout[-3000:]
     assert set(actions(result)) == {"unchanged"}
+
+
+def test_characters_beyond_the_bmp_are_applied_as_themselves(kubeconfig, namespace):
+    """An emoji (a tile icon, an app name) in an object: JSON's surrogate pair escape for it is
+    refused by the API server's YAML decoder for apply-patch+yaml ("found invalid Unicode
+    character escape code"); the client sends the character itself."""
+    value = "Chat \U0001F4AC, caf\u00e9, a literal \\ud83d\\ude00"
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, value)])
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert read(kubeconfig, "configmap", "settings", namespace)["data"] == {"mode": value}
+    run, result = apply(kubeconfig, [ns_obj(namespace), config_map(namespace, value)])
+    assert not result["changed"], result
