@@ -16,6 +16,6 @@ MOLECULE_KIND_IMAGES ?= redis squid standin postgres cnpg-operator litellm otel-
 .PHONY: molecule-kind
 molecule-kind: export IMAGES = $(MOLECULE_KIND_IMAGES)
 molecule-kind: venv kind-image harbor-standin ## Molecule kind scenario: real pods pulled by digest from the Harbor stand-in
-	# MOLECULE_KIND_BROWSER=1: verify.yml runs the browser tier's tests on this cluster (docs/molecule-kind.md).
+	# verify.yml runs the browser tier's tests on this cluster (MOLECULE_KIND_BROWSER=0 skips them; docs/molecule-kind.md).
 	hack/ensure-packages.sh chromium=chromium certutil=libnss3-tools unshare=util-linux
 	cd $(REPO) && AIRGAP_KIND_CLUSTER=$(AIRGAP_KIND_MOLECULE_CLUSTER) $(BIN)/molecule $(MOLECULE_KIND_ACTION) -s kind

@@ -23,9 +23,10 @@ from connectivity.derive import APISERVER_IP, DNS
 # Labels the contract renders that a live pod may carry with another value.
 VARYING_LABELS = frozenset({"app.kubernetes.io/version", "helm.sh/chart"})
 # Labels a live pod must carry, with any value: the OpenTelemetry operator sets
-# app.kubernetes.io/part-of=opentelemetry on the collector's pods over the CR's value
-# (opentelemetry-operator internal/manifests/manifestutils/labels.go, SelectorLabels).
-PRESENT_LABELS = frozenset({"app.kubernetes.io/part-of"})
+# app.kubernetes.io/part-of=opentelemetry on the collector's pods over the CR's value, and
+# app.kubernetes.io/instance=<namespace>.<name>, whose namespace is the contract's (``ai``) there
+# and the live one here (opentelemetry-operator internal/manifests/manifestutils/labels.go, SelectorLabels).
+PRESENT_LABELS = frozenset({"app.kubernetes.io/part-of", "app.kubernetes.io/instance"})
 # Sources and destinations that are not platform pods: the contract's peers (derive.py).
 PEERS = {"router": "the OpenShift router (kind has none)", "prometheus": "Prometheus (not installed on kind)",
          "cnpg-operator": "the CloudNativePG operator (not installed by these waves)"}

@@ -70,11 +70,14 @@ def test_live_pods_match_by_namespace_and_every_stable_label():
 
 
 def test_the_collector_pods_match_with_the_part_of_label_the_operator_sets():
-    """The OpenTelemetry operator labels the collector's pods part-of=opentelemetry over the CR's value."""
+    """The OpenTelemetry operator labels the collector's pods part-of=opentelemetry over the CR's value, and
+    instance=<namespace>.<name> (the contract's namespace is ``ai``)."""
     contract = {"otel-collector": ("ai", {"app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "dify-platform",
+                                          "app.kubernetes.io/instance": "ai.otel",
                                           "app.kubernetes.io/managed-by": "opentelemetry-operator"})}
     live_pod = lp.LivePod("otel-collector-1", "live", {"app.kubernetes.io/name": "otel-collector",
                                                        "app.kubernetes.io/part-of": "opentelemetry",
+                                                       "app.kubernetes.io/instance": "live.otel",
                                                        "app.kubernetes.io/managed-by": "opentelemetry-operator"},
                           "10.0.0.9", True, "ReplicaSet")
     assert [p.name for p in lp.match_workloads(contract, [live_pod], "ai", "live")["otel-collector"]] == ["otel-collector-1"]
