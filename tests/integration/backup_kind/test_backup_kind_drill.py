@@ -148,7 +148,7 @@ def litellm_key(kind, namespace):
     master = "sk-" + kind.secret(namespace, "dify-platform-litellm", "master-key")
     with kind.port_forward(namespace, "svc/litellm", 4000) as url:
         request = urllib.request.Request(  # noqa: S310 (http on loopback)
-            url + "/key/generate", data=json.dumps({"key_alias": "drill"}).encode(),
+            url + "/key/generate", data=json.dumps({"key_alias": "drill-" + secrets.token_hex(4)}).encode(),  # aliases are unique
             headers={"Authorization": "Bearer " + master, "Content-Type": "application/json"})
         for _attempt in range(60):
             try:
