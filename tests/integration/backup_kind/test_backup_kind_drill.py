@@ -65,6 +65,7 @@ RUN = os.environ.get("BACKUP_KIND_DRILL_RUN") or time.strftime("%Y%m%dT%H%M%S", 
 # BACKUP_KIND_DRILL_RESUME=1: the cluster is prepared and the source namespace converged from the same RUN
 # (a run resumed after a failure): neither is done again.
 RESUME = os.environ.get("BACKUP_KIND_DRILL_RESUME") == "1"
+SET = "set-drill-" + time.strftime("%H%M%S", time.gmtime())  # the on-demand Backup is named after the set
 
 
 def inventory(tmp_path, namespace, facts):
@@ -205,13 +206,13 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
         dify.seed(APP)
         with timings.step("backup.yml (plugin Backup waited for, Secrets, files, apps)"):
             run = playbook("backup", source, {
-                "backup_dir": str(tmp_path / "sets"), "backup_set_name": "set-drill",
+                "backup_dir": str(tmp_path / "sets"), "backup_set_name": SET,
                 "backup_vault_password_file": str(vault_key), "dify_apps_url": dify.url,
                 "dify_apps_email": EMAIL, "dify_apps_password": PASSWORD}, facts["kubeconfig"], tmp_path)
     finally:
         dify.stop()
     assert run.returncode == 0, failure(run)
-    found = tmp_path / "sets" / "set-drill"
+    found = tmp_path / "sets" / SET
     manifest = json.loads((found / "manifest.json").read_text())
     parts = {part["part"]: part for part in manifest["parts"]}
     assert set(parts) == {"postgres", "secrets", "files", "dify-apps"}
