@@ -241,8 +241,9 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
     assert leaks == []
 
     # Rows after the backup: restored from the archived WAL (to the end of the WAL).
-    segment = kind.psql(SOURCE, "INSERT INTO drill SELECT 'B', g, 'after the base backup' FROM generate_series(1, 1000) g;"
-                                "SELECT pg_walfile_name(pg_switch_wal())")
+    # One statement per call: psql 15 and later print every result of a multi-statement -c.
+    kind.psql(SOURCE, "INSERT INTO drill SELECT 'B', g, 'after the base backup' FROM generate_series(1, 1000) g")
+    segment = kind.psql(SOURCE, "SELECT pg_walfile_name(pg_switch_wal())")
     for _attempt in range(150):
         if kind.psql(SOURCE, "SELECT coalesce(last_archived_wal, '') >= '%s' FROM pg_stat_archiver" % segment) == "t":  # noqa: S608
             break
