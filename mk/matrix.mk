@@ -1,22 +1,28 @@
-# The ansible-core matrix (issue 21): ansible-test sanity (no ignore files) and the unit
-# tests on every ansible-core minor version meta/runtime.yml's requires_ansible admits,
-# each on a Python its controller supports, one row after another, each row in its own
-# cached venv (hack/matrix/venv.sh). The first and the last row, the two ends, also
-# converge the platform twice on the local control plane (second run changed=0).
+# The ansible-core matrix (issue 21): ansible-test sanity (no ignore files) and the unit tests on
+# every ansible-core minor version meta/runtime.yml's requires_ansible admits, each on a Python its
+# controller supports, one row after another, each row in its own cached venv
+# (hack/matrix/venv.sh). The first and the last row, the two ends, also converge the platform
+# twice on the local control plane (second run changed=0).
 # Included by the top-level Makefile; docs/ansible-core-matrix.md has the figures.
 
 # ROW = ansible-core@Python. 2.20 and later need Python 3.12 (pyenv provides it).
 MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.5@3.12
+# The row of requirements.txt's pin: `make sanity` and `make units` run it, so the matrix does
+# not run it twice and prints their latest result on its line (`make matrix MATRIX_COVERED=`
+# runs it too).
+MATRIX_COVERED ?= $(shell sed -n 's/^ansible-core==//p' requirements.txt)@3.11
 
-# Not yet a phase of `make test`: the whole matrix has not passed in one clean run, and its
-# cost beside the kind and browser tiers is not yet measured inside CI's 90 minutes
-# (docs/ansible-core-matrix.md). Run it with `make matrix`.
+# Not yet a phase of `make test`: no run of every row has passed on one commit yet (the run of
+# 2026-12-07 did not finish under a load average of 30 to 156, and other sessions' files failed
+# sanity on every row; docs/ansible-core-matrix.md). Its estimated cost fits CI's 90 minutes warm.
+# Once `make matrix` passes, uncomment:
+# TEST_PHASES += matrix
 
 .PHONY: matrix matrix-quick
 matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends
 	hack/ensure-packages.sh shellcheck=shellcheck
-	hack/matrix/run.sh --converge-ends $(MATRIX)
+	hack/matrix/run.sh --converge-ends $(addprefix --covered ,$(MATRIX_COVERED)) $(MATRIX)
 
 matrix-quick: venv ## The ansible-core matrix without the two converges (no cluster needed)
 	hack/ensure-packages.sh shellcheck=shellcheck
-	hack/matrix/run.sh $(MATRIX)
+	hack/matrix/run.sh $(addprefix --covered ,$(MATRIX_COVERED)) $(MATRIX)
