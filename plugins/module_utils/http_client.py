@@ -58,6 +58,7 @@ def json_body(body):
 
     return SURROGATE_PAIR.sub(joined, json.dumps(body)).encode("utf-8")
 
+
 RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
 
 

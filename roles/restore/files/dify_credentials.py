@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Decrypt Dify's stored model credentials with a workspace's RSA private key, as Dify does.
 
 Dify (langgenius/dify) encrypts every secret field of a model credential for the workspace

@@ -73,7 +73,7 @@ def loadkey(tmp_path_factory):
 
 
 def test_the_keys_are_admitted_read_back_and_loadable_by_the_daemons_calls(kubeconfig, namespace, loadkey, tmp_path):
-    keys = [difypkg.generate_key(bits=2048)[1].decode() for _ in range(2)]
+    keys = [difypkg.generate_key(bits=2048)[1].decode() for dummy in range(2)]
     objects = render_role_objects("dify", ("config.yml.j2", "workloads.yml.j2"), dict(
         BASE, dify_platform_namespace=namespace,
         dify_plugin_trusted_public_keys=[keys[0].rstrip("\n"), keys[1] + "\n\n"]))
@@ -89,8 +89,8 @@ def test_the_keys_are_admitted_read_back_and_loadable_by_the_daemons_calls(kubec
     # The Deployment, and a pod of its template under Pod Security restricted (server dry run: nothing starts).
     kubectl(kubeconfig, *apply[:-2], "--dry-run=server", "-f", "-", data=yaml.safe_dump(daemon))
     template = daemon["spec"]["template"]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "dify-plugin-daemon-check", "namespace": namespace,
-                                                          "labels": template["metadata"]["labels"]},
+    metadata = {"name": "dify-plugin-daemon-check", "namespace": namespace, "labels": template["metadata"]["labels"]}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
            "spec": template["spec"]}
     kubectl(kubeconfig, "create", "serviceaccount", "-n", namespace, template["spec"]["serviceAccountName"])
     kubectl(kubeconfig, "create", "--dry-run=server", "-f", "-", data=yaml.safe_dump(pod))

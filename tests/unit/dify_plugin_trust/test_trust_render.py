@@ -36,7 +36,7 @@ DIFY = REPO / "roles" / "dify"
 @pytest.fixture(scope="module")
 def keys():
     """Two operator key pairs: PEM RSA PUBLIC KEY (PKCS#1), as `dify signature generate` writes them."""
-    return [difypkg.generate_key(bits=2048) for _ in range(2)]
+    return [difypkg.generate_key(bits=2048) for dummy in range(2)]
 
 
 def render(**overrides):
