@@ -327,24 +327,29 @@ class KindSSO:
         self.wait_through_router()
         return sorted(r["spec"]["host"] for r in routes)
 
-    def wait_through_router(self, timeout=180):
-        """Until Keycloak answers through kind's port mapping and the router: the rollout is done before
-        the NodePort's endpoints follow the new pod (seen on molecule's cluster at load 130: the next
-        request was refused, "[Errno 111] Connection refused")."""
+    def wait_through_router(self, timeout=180, in_a_row=5):
+        """Until Keycloak answers through kind's port mapping and the router ``in_a_row`` times running:
+        the rollout is done before the NodePort's endpoints follow the new pod (seen on molecule's
+        cluster at load 130: the next request was refused, "[Errno 111] Connection refused"), and
+        one answer may still come from the old pod while it terminates (seen on molecule's cluster:
+        the next request got "Remote end closed connection without response")."""
         context = ssl.create_default_context(cafile=str(self.ca.cert_path))
         deadline = time.monotonic() + timeout
+        answered = 0
         while True:
             try:
                 sock = socket.create_connection((INGRESS_ADDRESS, 443), timeout=10)
                 with context.wrap_socket(sock, server_hostname=KEYCLOAK_HOST) as tls:
                     tls.sendall(b"GET /realms/master HTTP/1.0\r\nHost: %s\r\n\r\n" % KEYCLOAK_HOST.encode())
-                    if tls.recv(12).startswith(b"HTTP/1.1 200"):
-                        return
+                    answered = answered + 1 if tls.recv(12).startswith(b"HTTP/1.1 200") else 0
             except OSError:
-                pass
+                answered = 0
+            if answered >= in_a_row:
+                return
             if time.monotonic() > deadline:
-                raise RuntimeError("Keycloak did not answer through the router at %s:443 within %ds" % (INGRESS_ADDRESS, timeout))
-            time.sleep(3)
+                raise RuntimeError("Keycloak did not answer through the router at %s:443 %d times running within %ds"
+                                   % (INGRESS_ADDRESS, in_a_row, timeout))
+            time.sleep(1 if answered else 3)
 
     # --- reading the pods -------------------------------------------------------------------------
 
