@@ -128,6 +128,15 @@ def _deployment(name, namespace, spec, annotations=None):
                      "template": {"metadata": {"labels": labels, "annotations": annotations or {}}, "spec": spec}}}
 
 
+def _on_the_control_plane(spec):
+    """``spec`` placed on the control-plane node, which no node-loss test stops: the test Keycloak keeps
+    its realm in memory (dev-mem), and a restart on a stopped worker lost it (molecule kind's verify:
+    OAuth2-Proxy then crash-looped on 'unexpected status "404": {"error":"Realm does not exist"}')."""
+    return dict(spec, nodeSelector={"node-role.kubernetes.io/control-plane": ""},
+                tolerations=[{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                              "effect": "NoSchedule"}])
+
+
 def keycloak_objects(image, password, proxy_headers=True):
     """Keycloak as a test Deployment: ``start-dev`` on an in-memory database (the image is built for
     PostgreSQL; start-dev re-augments it into /opt/keycloak, so the root stays writable), behind the router.
@@ -153,7 +162,8 @@ def keycloak_objects(image, password, proxy_headers=True):
         _namespace(KEYCLOAK_NAMESPACE),
         {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("keycloak-admin", KEYCLOAK_NAMESPACE),
          "stringData": {"password": password}},
-        _deployment("keycloak", KEYCLOAK_NAMESPACE, _pod_spec([container], [{"name": "tmp", "emptyDir": {}}])),
+        _deployment("keycloak", KEYCLOAK_NAMESPACE, _on_the_control_plane(
+            _pod_spec([container], [{"name": "tmp", "emptyDir": {}}]))),
         {"apiVersion": "v1", "kind": "Service", "metadata": _meta("keycloak", KEYCLOAK_NAMESPACE),
          "spec": {"selector": {"app.kubernetes.io/name": "keycloak"},
                   "ports": [{"name": "http", "port": 8080, "targetPort": "http"}]}},
