@@ -64,11 +64,15 @@ def test_tag_only_image(tmp_path, reference):
 
 
 def test_a_digest_pinned_override_passes_the_preflight(tmp_path):
-    """The same run with a good override gets past the preflight and fails only at the (missing) cluster."""
+    """The same run with a good override gets past the preflight and fails only at the (missing) cluster:
+    in the first task that reads it, the upgrade detection's read of the running workloads (before
+    any wave; roles/upgrade), with the client's own error about the kubeconfig."""
     rc, output = run_site(tmp_path, {"dify_platform_image_overrides": {
         "redis": "harbor.local.dify-platform.test/dify-platform/library/redis@" + DIGEST}})
     assert rc != 0
-    assert "Wave -1" in output or "wave -1" in output, output
+    before_failure = output.split("fatal:")[0] if "fatal:" in output else output.split("failed:")[0]
+    assert "TASK [airgap.dify_platform.upgrade :" in before_failure, output
+    assert "Invalid kube-config file" in output, output
 
 
 def test_a_later_wave_s_rule_fails_before_the_first_wave(tmp_path):
