@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[3]
+from helpers.paths import REPO
+
 PLAYBOOKS = sorted((REPO / "playbooks").glob("*.yml"))
 
 
