@@ -6,8 +6,11 @@
 #   AIRGAP_CACHE=DIR/cache, Go's GOCACHE and GOMODCACHE in DIR/go (Go compiles from scratch),
 #   HOME=DIR/home (pip's cache, ansible-test's venvs), podman's image store in DIR/containers
 #   (CONTAINERS_STORAGE_CONF: the builds never see, nor prune, the shared store's images).
-# Prints the phase table, and writes it with the load averages sampled every minute to DIR.report
-# (beside DIR, so it outlives it). Stops the run when the disk's free space falls under
+# Prints the phase table (wall and CPU seconds, and the load average during each phase's run), and
+# writes it with the load averages sampled every 20 s (DIR.report.load) to DIR.report (beside DIR,
+# so it outlives it). BACKGROUND, EARLY and KEEP_GOING reach run.sh when set (BACKGROUND= runs every phase one
+# after another); a phase images/NAME builds one workload image. Run it under `nice -n 10` on a
+# shared host. Stops the run when the disk's free space falls under
 # COLD_MIN_FREE_GB (default 8). Then deletes DIR, unless COLD_KEEP=1.
 # What stays shared with the host: Debian packages already installed, the Go toolchain, pyenv's
 # Pythons, /opt/wheels (PIP_FIND_LINKS), the CA bundle variables: a CI runner's image provides them too.
@@ -59,13 +62,14 @@ setsid env -i \
   PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-180}" PIP_CERT="${PIP_CERT:-}" PIP_FIND_LINKS="${PIP_FIND_LINKS:-}" \
   SSL_CERT_FILE="${SSL_CERT_FILE:-}" SSL_CERT_DIR="${SSL_CERT_DIR:-}" REQUESTS_CA_BUNDLE="${REQUESTS_CA_BUNDLE:-}" \
   CURL_CA_BUNDLE="${CURL_CA_BUNDLE:-}" NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-}" GIT_SSL_CAINFO="${GIT_SSL_CAINFO:-}" \
+  ${BACKGROUND+"BACKGROUND=$BACKGROUND"} ${EARLY+"EARLY=$EARLY"} ${KEEP_GOING+"KEEP_GOING=$KEEP_GOING"} \
   bash -c 'cd "$1/clone" && shift && exec hack/phases/run.sh "$@"' cold "$dir" "$@" &
 run=$!
 
 stopped=""
 while kill -0 "$run" 2>/dev/null; do
   sleep 20
-  echo "$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) free $(free_gb) GB" >>"$report.load"
+  echo "$(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) free $(free_gb) GB" >>"$report.load"
   if [ "$(free_gb)" -lt "$min_free" ]; then
     stopped="stopped: free disk under $min_free GB at $(date -u +%FT%TZ)"
     echo "$stopped" >&2
@@ -79,10 +83,12 @@ rc=$?
 
 {
   echo "finished: $(date -u +%FT%TZ), exit $rc${stopped:+, $stopped}"
-  awk '{ print $4 }' "$report.load" | sort -n | awk '{ v[NR] = $1; s += $1 } END {
+  awk '{ print $3 }' "$report.load" | sort -n | awk '{ v[NR] = $1; s += $1 } END {
     if (NR) printf "load average (1 min, sampled every 20 s): min %.2f, median %.2f, mean %.2f, max %.2f\n", v[1], v[int((NR + 1) / 2)], s / NR, v[NR] }'
   echo "lowest free disk: $(awk '{ print $7 }' "$report.load" | sort -n | head -n 1) GB"
-  AIRGAP_CACHE=$dir/cache python3 "$dir/clone/hack/phases/table.py" venv promtool cyclonus cluster-build "$@"
+  read -ra background <<<"${BACKGROUND-promtool cyclonus cluster-build}"
+  AIRGAP_CACHE=$dir/cache python3 "$dir/clone/hack/phases/table.py" --load "$report.load" \
+    venv "${background[@]}" "$@"
 } >>"$report"
 cat "$report"
 exit "$rc"

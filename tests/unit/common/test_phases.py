@@ -47,7 +47,7 @@ def test_every_phase_is_timed_cold_then_warm_and_the_table_ends_the_run(tmp_path
         ("integration", "cold", "0"), ("lint", "cold", "0"), ("promtool", "cold", "0"), ("units", "cold", "0"),
         ("venv", "cold", "0")]
     table = proc.stdout.splitlines()
-    assert table[1].split()[:3] == ["phase", "cold", "warm"]
+    assert table[1].split()[:5] == ["phase", "cold", "cold", "cpu", "warm"]
     assert [line.split()[0] for line in table[2:7]] == ["venv", "promtool", "lint", "units", "integration"]
     proc, cache = run(tmp_path, "lint", "units", "integration", cache=cache)
     assert [t[1] for t in times(cache)[5:]] == ["warm"] * 5
