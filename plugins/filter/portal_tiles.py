@@ -53,8 +53,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The tiles, in the order the page shows them. (The same file also holds C(portal_ascii_html), which the
-    role's page template uses to write every character beyond ASCII as an HTML character reference.)
+  description: The tiles, in the order the page shows them.
   type: list
   elements: dict
 """
@@ -178,19 +177,6 @@ def portal_tiles(apps, declared=None, dify_app_url=None, dify_groups=None):
     return result
 
 
-def portal_ascii_html(text):
-    """``text`` (HTML) with every character beyond ASCII as a numeric character reference.
-
-    The page then travels as ASCII. It was first written for the shared HTTP client, which sent a
-    character beyond the Basic Multilingual Plane (an emoji icon) as a JSON surrogate pair escape
-    that the API server's YAML decoder refuses for ``application/apply-patch+yaml`` ("found
-    invalid Unicode character escape code"); the client now sends such characters as themselves
-    (``http_client.json_body``), and this stays as a second guard for HTML text and attribute
-    values. The page's own script and style are ASCII.
-    """
-    return "".join(c if ord(c) < 128 else "&#x%X;" % ord(c) for c in str(text))
-
-
 class FilterModule:
     def filters(self):
-        return {"portal_tiles": portal_tiles, "portal_ascii_html": portal_ascii_html}
+        return {"portal_tiles": portal_tiles}

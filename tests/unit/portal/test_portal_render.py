@@ -168,10 +168,15 @@ def test_an_acceptable_use_url_replaces_the_served_page():
     assert Page(data["index.html"]).links["aup"]["href"] == "https://intranet.example.test/aup"
 
 
-def test_the_page_travels_as_ascii_with_emoji_as_character_references(objects):
-    """The API server's YAML decoder refuses the JSON surrogate escape of an emoji (seen on the local control plane:
-    "found invalid Unicode character escape code"), so every character beyond ASCII is a character reference."""
+def test_characters_beyond_ascii_reach_the_configmap_as_themselves(objects):
+    """The emoji of the Open Chat icon (U+1F4AC, beyond the BMP) and a Dify app's icon (U+2699) are in the
+    ConfigMap as themselves: not as lone surrogates (a JSON surrogate pair escape in the rendered YAML, which
+    the YAML parser reads as two surrogates: the page would show two broken characters) and not as HTML
+    character references (the portal's own escaping, removed now that the shared HTTP client sends them as
+    themselves; molecule kind's browser test sees an emoji title applied and shown: tests/browser/test_portal_kind.py)."""
     text = page(objects)
-    assert text.isascii()
-    assert "&#x1F4AC;" in text, "the Open Chat icon (U+1F4AC)"
-    assert "&#x2699;" in text, "a Dify app's icon (U+2699)"
+    assert "\U0001F4AC" in text, "the Open Chat icon (U+1F4AC)"
+    assert "\u2699" in text, "a Dify app's icon (U+2699)"
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in text), "a lone surrogate: the emoji was escaped, then split"
+    assert "&#x" not in text
+    text.encode("utf-8")  # what the HTTP client sends
