@@ -2,10 +2,12 @@
 """Where `make demo` runs the platform: on kind (real pods) or on the kwok local control plane.
 
 Prints ``kind`` or ``kwok`` on stdout, and on stderr why, in one clear line. AIRGAP_DEMO=kind
-or AIRGAP_DEMO=kwok decides; otherwise kind is chosen when a container engine kind can use
-answers: podman (``podman info`` succeeds, with hack/kind's containers.conf), or a Docker
-engine that is not podman behind a docker CLI (hack/kind/lib.sh kind_engine says why that
-one counts as podman). KIND_EXPERIMENTAL_PROVIDER names the engine, as for hack/kind.
+or AIRGAP_DEMO=kwok decides; otherwise kind is chosen when the container engine kind would use
+answers. That engine is hack/kind/engine.sh's choice, the one `make kind-up` uses:
+AIRGAP_KIND_PROVIDER=docker|podman, or auto (a Docker engine that is not podman behind a docker
+CLI, else podman; kind's KIND_EXPERIMENTAL_PROVIDER honoured). podman answers when ``podman info``
+succeeds with hack/kind's containers.conf; docker when its daemon answers and is not podman.
+Settings engine.sh refuses (an unknown value, two that disagree) are an error, not a fallback.
 ``choose`` is the pure decision; ``probe`` gathers the facts.
 """
 
@@ -14,13 +16,16 @@ import shutil
 import subprocess
 import sys
 
+ENGINE_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kind", "engine.sh")
+
 KIND_WHY = "real pods: kind on {engine}, NetworkPolicy enforced by kube-router, images pulled by digest from the Harbor stand-in"
 KWOK_WHY = ("falling back to the kwok local control plane: every object admitted, no container started "
             "(kind needs podman or a Docker engine: {reason})")
 
 
-def choose(requested, engines):
-    """(mode, message). ``engines``: {name: (found, answers, detail)} for podman and docker."""
+def choose(requested, engines, setting=""):
+    """(mode, message). ``engines``: {name: (found, answers, detail)} for the engines probed;
+    ``setting``: the engine setting that limited them (e.g. AIRGAP_KIND_PROVIDER=docker), for the message."""
     requested = (requested or "").strip().lower()
     if requested not in ("", "kind", "kwok"):
         raise ValueError("AIRGAP_DEMO=%s: only kind or kwok" % requested)
@@ -34,7 +39,7 @@ def choose(requested, engines):
     reasons = []
     for name, (found, _answers, detail) in engines.items():
         reasons.append("%s %s" % (name, ("does not answer (%s)" % detail) if found else "not installed"))
-    reason = "; ".join(reasons) or "no engine probed"
+    reason = (setting + ": " if setting else "") + ("; ".join(reasons) or "no engine probed")
     if requested == "kind":
         raise RuntimeError("AIRGAP_DEMO=kind, but no container engine works: " + reason)
     return "kwok", KWOK_WHY.format(reason=reason)
@@ -55,32 +60,56 @@ def docker_is_an_engine(ok, server):
     return ok and server[:1].isdigit() and "podman" not in server.lower()
 
 
-def probe(environ=None, which=shutil.which):
-    """{engine: (found, answers, detail)}, in the order kind would use them (hack/kind/lib.sh)."""
-    environ = dict(os.environ if environ is None else environ)
-    wanted = environ.get("KIND_EXPERIMENTAL_PROVIDER", "")
-    cache = environ.get("AIRGAP_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "airgap-dify-platform")
-    engines = {}
-    if wanted in ("", "docker") and which("docker"):
+def kind_provider(environ):
+    """hack/kind/engine.sh's engine for ``environ`` (docker or podman); ValueError with its reason."""
+    code, out, detail = _answers([shutil.which("bash") or "/bin/bash", ENGINE_SH], environ)
+    if not code or out not in ("docker", "podman"):
+        raise ValueError("hack/kind/engine.sh: " + detail)
+    return out
+
+
+def engine_state(name, environ, cache, which):
+    """(found, answers, detail) of one engine."""
+    if not which(name):
+        return False, False, ""
+    if name == "docker":
         ok, server, detail = _answers(["docker", "version", "--format", "{{.Server.Version}} {{range .Server.Components}}{{.Name}} {{end}}"],
                                       environ)
         # A docker CLI whose server is podman is podman (its Docker API fails kind here).
-        engines["docker"] = (True, docker_is_an_engine(ok, server), detail if not ok else "its server is podman: " + server)
-    elif wanted in ("", "docker"):
-        engines["docker"] = (False, False, "")
-    if wanted in ("", "podman"):
-        conf = os.path.join(cache, "kind", "containers.conf")
-        env = dict(environ, CONTAINERS_CONF=conf) if os.path.exists(conf) else environ
-        found = bool(which("podman"))
-        ok, _runtime, detail = _answers(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], env) if found else (False, "", "")
-        engines["podman"] = (found, ok, detail)
-    # The engine that answers first in kind's order: docker (a real engine), then podman.
+        return True, docker_is_an_engine(ok, server), detail if not ok else "its server is podman: " + server
+    conf = os.path.join(cache, "kind", "containers.conf")
+    env = dict(environ, CONTAINERS_CONF=conf) if os.path.exists(conf) else environ
+    ok, _runtime, detail = _answers(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], env)
+    return True, ok, detail
+
+
+def probe(environ=None, which=shutil.which, provider=kind_provider):
+    """{engine: (found, answers, detail)}: the engine hack/kind/engine.sh chooses; under auto, when it
+    chose podman and podman does not answer, docker too (why neither can run kind)."""
+    environ = dict(os.environ if environ is None else environ)
+    cache = environ.get("AIRGAP_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "airgap-dify-platform")
+    chosen = provider(environ)
+    engines = {chosen: engine_state(chosen, environ, cache, which)}
+    auto = environ.get("AIRGAP_KIND_PROVIDER", "auto") in ("", "auto") and not environ.get("KIND_EXPERIMENTAL_PROVIDER")
+    if auto and chosen == "podman" and not engines["podman"][1]:
+        engines = dict(docker=engine_state("docker", environ, cache, which), **engines)
     return engines
 
 
+def engine_setting(environ):
+    """The variable that named kind's engine, as NAME=value, or "" under auto."""
+    for name in ("AIRGAP_KIND_PROVIDER", "KIND_EXPERIMENTAL_PROVIDER"):
+        if environ.get(name, "auto") not in ("", "auto"):
+            return "%s=%s" % (name, environ[name])
+    return ""
+
+
 def main():
+    requested = os.environ.get("AIRGAP_DEMO")
     try:
-        mode, message = choose(os.environ.get("AIRGAP_DEMO"), probe())
+        # A forced kwok needs no engine, nor valid engine settings.
+        engines = {} if (requested or "").strip().lower() == "kwok" else probe()
+        mode, message = choose(requested, engines, engine_setting(os.environ))
     except (ValueError, RuntimeError) as exc:
         print("[demo] ERROR: %s" % exc, file=sys.stderr)
         return 2
