@@ -20,10 +20,8 @@ set -euo pipefail
 export AIRGAP_KIND_CLUSTER=${AIRGAP_KIND_CLUSTER:-airgap-cnpg}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO=$(cd "$KIND_DIR/../.." && pwd)
-PY=${PYTHON:-python3}
-KUBECTL=$AIRGAP_CACHE/bin/kubectl
-export KUBECONFIG=${AIRGAP_KIND_KUBECONFIG:-$KIND_CACHE/$KIND_CLUSTER_NAME/kubeconfig}
+# shellcheck source=drill-lib.sh
+source "$KIND_DIR/drill-lib.sh"
 NS=cnpg-drill
 CLUSTER=drill
 OPERATOR_NS=cnpg-system
@@ -32,40 +30,10 @@ CNPG_VERSION=$(sed -n 's/^CNPG_VERSION=\([^[:space:]]*\).*/\1/p' "$REPO/hack/loc
 PG_UID=${CNPG_DRILL_POSTGRES_UID-}
 PG_GID=${CNPG_DRILL_POSTGRES_GID-}
 WORK=$KIND_CACHE/$KIND_CLUSTER_NAME/cnpg-drill
-STANDIN=$AIRGAP_CACHE/harbor-standin
 
-command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
-k() { "$KUBECTL" "$@"; }
 drill() { printf '[cnpg-drill] %s\n' "$*" >&2; }
-# The kind nodes' engine (lib.sh kind_engine): podman with the settings lib.sh writes, or docker.
-NODE_ENGINE=$(kind_engine)
-engine() {
-  if [[ $NODE_ENGINE == docker ]]; then docker "$@"; else CONTAINERS_CONF=$KIND_CONTAINERS_CONF podman "$@"; fi
-}
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-# wait_for SECONDS DESCRIPTION COMMAND...: poll every second until COMMAND succeeds.
-wait_for() {
-  local limit=$1 what=$2 start
-  shift 2
-  start=$(now)
-  until "$@" >/dev/null 2>&1; do
-    if (($(awk -v s="$(since "$start")" -v l="$limit" 'BEGIN { print (s > l) }'))); then
-      die "timed out after ${limit}s waiting for $what"
-    fi
-    sleep 1
-  done
-}
 jp() { k -n "$NS" get cluster "$CLUSTER" -o "jsonpath=$1" 2>/dev/null; }
-stamp_digest() { # RECIPE ENTRY
-  "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["images"][sys.argv[2]]["digest"])' \
-    "$AIRGAP_CACHE/images/stamps/$1.json" "$2"
-}
-stamp_hash() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["hash"][:16])' "$AIRGAP_CACHE/images/stamps/$1.json"; }
-manifest_path() { # ENTRY -> the repository path without the registry host
-  "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"][sys.argv[2]]["repository"].split("/", 1)[1])' \
-    "$REPO/release/manifest.yml" "$1"
-}
+stamp_digest() { stamp "$1" "$2" digest; } # RECIPE ENTRY
 
 # Where the operator runs. On a worker, stopping that worker stops the operator too, and nothing
 # fails over until its pod is evicted (the default not-ready/unreachable toleration, 300 s) and
@@ -83,15 +51,6 @@ operator_placement() {
 PATCH
 }
 
-standin_facts() {
-  local status
-  status=$("$PY" "$REPO/hack/images/harbor_standin.py" status)
-  REGISTRY=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["registry"])' <<<"$status")
-  PUSH=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["push"])' <<<"$status")
-  CA=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["ca"])' <<<"$status")
-  PROJECT=${HARBOR_STANDIN_PROJECT:-dify-platform}
-}
-
 # The Cluster's imageName as the platform resolves it: the release_images lookup's own code, with
 # the digest built here, tagged as dify_platform tags it (__dify_platform_tagged_images).
 image_name() { # DIGEST [untagged]
@@ -106,14 +65,6 @@ manifest["images"]["postgres"]["digest"] = digest
 tagged = () if untagged else yaml.safe_load(open(repo + "/roles/dify_platform/vars/main.yml"))["__dify_platform_tagged_images"]
 print(resolve(manifest, registry, project, {}, tagged=tagged)["postgres"])
 EOF
-}
-
-pull_secret() { # NAMESPACE: the stand-in robot's auth file as a dockerconfigjson Secret (never printed)
-  # Created if absent, never applied: a client-side apply would drop the labels the operator's
-  # server-side apply gives cnpg-system, and the next `kubectl diff` would find a change.
-  k get namespace "$1" >/dev/null 2>&1 || k create namespace "$1" >/dev/null
-  k -n "$1" create secret generic standin-pull --type=kubernetes.io/dockerconfigjson \
-    --from-file=.dockerconfigjson="$STANDIN/auth.json" --dry-run=client -o yaml | k apply -f - >/dev/null
 }
 
 cluster_manifest() { # IMAGE_NAME
@@ -142,44 +93,8 @@ $([[ -n $PG_GID ]] && printf '  postgresGID: %s\n' "$PG_GID")
 EOF
 }
 
-# Two local PersistentVolumes on each worker (kind's "standard" class has no provisioner running
-# here): a directory in the node container, bound when the instance pod is scheduled.
-local_volumes() {
-  k apply -f - >/dev/null <<EOF
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: {name: cnpg-drill}
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
-EOF
-  local node i phase
-  for node in "$KIND_CLUSTER_NAME-worker" "$KIND_CLUSTER_NAME-worker2"; do
-    for i in 1 2; do
-      # A volume released by an earlier run is emptied and made again (no provisioner recycles it).
-      phase=$(k get pv "cnpg-drill-$node-$i" -o jsonpath='{.status.phase}' 2>/dev/null || true)
-      if [[ -n $phase && $phase != Available && $phase != Bound ]]; then
-        k delete pv "cnpg-drill-$node-$i" --wait=true >/dev/null
-        engine exec "$node" rm -rf "/var/local/cnpg-drill/pv$i"
-      fi
-      engine exec "$node" mkdir -p -m 0777 "/var/local/cnpg-drill/pv$i"
-      k apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: PersistentVolume
-metadata: {name: cnpg-drill-$node-$i}
-spec:
-  capacity: {storage: 1Gi}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: cnpg-drill
-  local: {path: /var/local/cnpg-drill/pv$i}
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$node]}]
-EOF
-    done
-  done
-}
+# Two local PersistentVolumes on each worker (drill-lib.sh local_pvs).
+local_volumes() { local_pvs cnpg-drill /var/local/cnpg-drill 2 1Gi '[ReadWriteOnce]'; }
 
 # The operator's manifests: the module's config/default (CRDs, RBAC, Deployment, webhooks), as
 # upstream's `make generate-manifest` renders them, with the image set by kustomize; applied only

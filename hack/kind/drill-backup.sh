@@ -19,29 +19,21 @@
 # the CNPG operator trusts the server Secret's tls.crt as the root and presents the client pair
 # (cloudnative-pg v1.30.1 internal/controller/plugin_controller.go), the plugin trusts the
 # client's tls.crt (--client-cert, cnpg-i-machinery v0.4.2 pkg/pluginhelper/http/server.go).
-# Renewal is then the user's: rerun `prepare` (or cert-manager) before the 90 days run out.
+# The pairs are made by roles/postgres/files/barman_plugin_tls.py, the code the postgres role runs
+# on every converge with postgres_barman_plugin_tls_manage (made again within 30 days of the end).
 set -euo pipefail
 export AIRGAP_KIND_CLUSTER=${AIRGAP_KIND_CLUSTER:-airgap-drill}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO=$(cd "$KIND_DIR/../.." && pwd)
-PY=${PYTHON:-python3}
-KUBECTL=$AIRGAP_CACHE/bin/kubectl
-export KUBECONFIG=${AIRGAP_KIND_KUBECONFIG:-$KIND_CACHE/$KIND_CLUSTER_NAME/kubeconfig}
+# shellcheck source=drill-lib.sh
+source "$KIND_DIR/drill-lib.sh"
 WORK=$KIND_CACHE/$KIND_CLUSTER_NAME/drill-backup
-STANDIN=$AIRGAP_CACHE/harbor-standin
 OPERATOR_NS=cnpg-system
 S3_NS=drill-s3
 PLUGIN_MODULE=github.com/cloudnative-pg/plugin-barman-cloud
 IMAGES=(postgres cnpg-operator barman-cloud-plugin barman-cloud-sidecar seaweedfs redis squid standin litellm)
-export KIND_EXPERIMENTAL_PROVIDER=${KIND_EXPERIMENTAL_PROVIDER:-podman}
 
-command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
-k() { "$KUBECTL" "$@"; }
 say() { printf '[drill-backup] %s\n' "$*" >&2; }
-engine() { CONTAINERS_CONF=$KIND_CONTAINERS_CONF podman "$@"; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # TIMINGS: one "step seconds" line per step, written to $WORK/prepare-timings.json at the end.
 TIMINGS=()
 timed() { # STEP COMMAND...
@@ -52,18 +44,6 @@ timed() { # STEP COMMAND...
   TIMINGS+=("$step $(since "$start")")
   say "$step: $(since "$start")s"
 }
-
-stamp() { # RECIPE ENTRY FIELD
-  "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["images"][sys.argv[2]][sys.argv[3]])' \
-    "$AIRGAP_CACHE/images/stamps/$1.json" "$2" "$3"
-}
-standin_field() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/standin.json" "$1"; }
-manifest_path() { # ENTRY -> the repository path without the registry host
-  "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"][sys.argv[2]]["repository"].split("/", 1)[1])' \
-    "$REPO/release/manifest.yml" "$1"
-}
-# ref ENTRY RECIPE: the image as the nodes pull it from the stand-in, by the digest built here.
-ref() { printf '%s/%s/%s@%s\n' "$(standin_field registry)" "${HARBOR_STANDIN_PROJECT:-dify-platform}" "$(manifest_path "$1")" "$(stamp "$2" "$1" digest)"; }
 
 crds() {
   "$REPO/hack/localcluster/crds.sh" >/dev/null
@@ -76,70 +56,36 @@ images() {
   CONTAINERS_CONF=$AIRGAP_CACHE/images/containers.conf "$PY" "$REPO/hack/images/build.py" build "${IMAGES[@]}"
   CONTAINERS_CONF=$AIRGAP_CACHE/images/containers.conf "$PY" "$REPO/hack/images/harbor_standin.py" push >/dev/null
   "$PY" "$REPO/hack/images/harbor_standin.py" status >"$WORK/standin.json"
+  standin_facts
   # The nodes reach the stand-in as host.containers.internal (molecule/kind/prepare.yml).
   "$KIND_DIR/trust-registry.sh" host.containers.internal:5443 "$STANDIN/ca/ca.crt"
 }
 
-volumes() { # 6 local volumes per worker, mode 0777, StorageClass airgap-local (molecule/kind/tasks/local_volumes.yml)
-  local node i phase
-  k apply -f - >/dev/null <<EOF
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: {name: airgap-local}
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
-reclaimPolicy: Retain
-EOF
-  for node in "$KIND_CLUSTER_NAME-worker" "$KIND_CLUSTER_NAME-worker2"; do
-    for i in 1 2 3 4 5 6; do
-      # A volume released by an earlier drill (its namespace deleted) is emptied and offered again.
-      phase=$(k get pv "airgap-local-$node-pv$i" -o jsonpath='{.status.phase}' 2>/dev/null || true)
-      if [[ -n $phase && $phase != Available && $phase != Bound ]]; then
-        k delete pv "airgap-local-$node-pv$i" --wait=true >/dev/null
-        engine exec "$node" rm -rf "/var/local-pv/pv$i"
-      fi
-      engine exec "$node" sh -c "mkdir -p /var/local-pv/pv$i && chmod 0777 /var/local-pv/pv$i"
-      k apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: PersistentVolume
-metadata: {name: airgap-local-$node-pv$i}
-spec:
-  capacity: {storage: 50Gi}
-  accessModes: [ReadWriteOnce, ReadWriteMany]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: airgap-local
-  local: {path: /var/local-pv/pv$i}
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$node]}]
-EOF
-    done
-  done
+volumes() { # 6 local volumes per worker, StorageClass airgap-local (as molecule/kind/tasks/local_volumes.yml)
+  local_pvs airgap-local /var/local-pv 6 50Gi '[ReadWriteOnce, ReadWriteMany]'
 }
 
 operator() { "$KIND_DIR/cnpg-drill.sh" operator >/dev/null; }
 
-tls_pair() { # NAME CN USAGE [SAN]: a self-signed pair in $WORK/tls/NAME.{crt,key}
-  local name=$1 cn=$2 usage=$3 san=${4:-}
-  mkdir -p "$WORK/tls"
-  [[ -s $WORK/tls/$name.crt ]] && openssl x509 -checkend 604800 -noout -in "$WORK/tls/$name.crt" >/dev/null && return 0
-  local ext=(-addext "extendedKeyUsage=$usage" -addext "keyUsage=critical,digitalSignature,keyEncipherment")
-  [[ -n $san ]] && ext+=(-addext "subjectAltName=DNS:$san")
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 90 -subj "/CN=$cn" \
-    "${ext[@]}" -keyout "$WORK/tls/$name.key" -out "$WORK/tls/$name.crt" 2>/dev/null
-  chmod 0600 "$WORK/tls/$name.key"
-}
-
-tls_secret() { # NAME PAIR
-  k -n "$OPERATOR_NS" create secret tls "$1" --cert "$WORK/tls/$2.crt" --key "$WORK/tls/$2.key" \
-    --dry-run=client -o json |
-    "$PY" -c 'import json, sys; s = json.load(sys.stdin); s["data"]["ca.crt"] = s["data"]["tls.crt"]; print(json.dumps(s))' |
-    k apply --server-side --force-conflicts -f - >/dev/null
+plugin_tls() { # the plugin's two pairs, made (or made again near their end) as the postgres role does
+  local name current='{}' crt secrets
+  for name in barman-cloud-server-tls barman-cloud-client-tls; do
+    crt=$(k -n "$OPERATOR_NS" get secret "$name" -o 'jsonpath={.data.tls\.crt}' 2>/dev/null | base64 -d || true)
+    current=$("$PY" -c 'import json, sys; c = json.loads(sys.argv[1]); c[sys.argv[2]] = sys.argv[3]; print(json.dumps(c))' \
+      "$current" "$name" "$crt")
+  done
+  secrets=$("$PY" -c 'import json, sys; print(json.dumps({"renew_days": 30, "days": 90, "namespace": sys.argv[1], "current": json.loads(sys.argv[2])}))' \
+    "$OPERATOR_NS" "$current" |
+    "$PY" "$REPO/roles/postgres/files/barman_plugin_tls.py" |
+    "$PY" -c 'import json, sys; out = json.load(sys.stdin)
+for name, d in out["decisions"].items(): print("[drill-backup] %s: %s" % (name, d["reason"]), file=sys.stderr)
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": out["secrets"]}) if out["secrets"] else "")')
+  [[ -z $secrets ]] || k apply --server-side --force-conflicts -f - <<<"$secrets" >/dev/null
 }
 
 plugin() { # the plugin's operator side, from the module's kubernetes/ without the cert-manager objects
   local module sidecar
+  [[ -n ${REGISTRY:-} ]] || standin_facts
   module=$(cd "$WORK" && go mod download -json "$PLUGIN_MODULE@v$(plugin_version)" |
     "$PY" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
   rm -rf "$WORK/plugin" && mkdir -p "$WORK/plugin"
@@ -157,7 +103,7 @@ resources:
   - config/rbac
 images:
   - name: plugin-barman-cloud
-    newName: ${sidecar%%/*}/${HARBOR_STANDIN_PROJECT:-dify-platform}/$(manifest_path barman_cloud_plugin)
+    newName: $REGISTRY/$PROJECT/$(manifest_path barman_cloud_plugin)
     digest: $(stamp barman-cloud-plugin barman_cloud_plugin digest)
 secretGenerator:
   - name: plugin-barman-cloud
@@ -173,10 +119,7 @@ patches:
         value: [{name: standin-pull}]
 EOF
   k kustomize "$WORK/plugin" >"$WORK/plugin.yaml"
-  tls_pair server barman-cloud serverAuth barman-cloud
-  tls_pair client barman-cloud-client clientAuth
-  tls_secret barman-cloud-server-tls server
-  tls_secret barman-cloud-client-tls client
+  plugin_tls
   k apply --server-side --force-conflicts -f "$WORK/plugin.yaml" >/dev/null
   k -n "$OPERATOR_NS" rollout status deployment/barman-cloud --timeout=300s >&2
 }
@@ -202,10 +145,9 @@ if not creds.exists():
     creds.write_text(json.dumps({"ACCESS_KEY_ID": "drill" + secrets.token_hex(6), "ACCESS_SECRET_KEY": secrets.token_urlsafe(24)}))
     creds.chmod(0o600)
 EOF
-  k get namespace "$S3_NS" >/dev/null 2>&1 || k create namespace "$S3_NS" >/dev/null
+  [[ -n ${REGISTRY:-} ]] || standin_facts
+  pull_secret "$S3_NS"
   k label namespace "$S3_NS" pod-security.kubernetes.io/enforce=restricted --overwrite >/dev/null
-  k -n "$S3_NS" create secret generic standin-pull --type=kubernetes.io/dockerconfigjson \
-    --from-file=.dockerconfigjson="$STANDIN/auth.json" --dry-run=client -o yaml | k apply -f - >/dev/null
   k -n "$S3_NS" create secret tls seaweedfs-s3-tls --cert "$WORK/ca/seaweedfs-s3.crt" --key "$WORK/ca/seaweedfs-s3.key" \
     --dry-run=client -o yaml | k apply -f - >/dev/null
   "$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print(json.dumps({"identities": [{"name": "admin",
@@ -266,8 +208,8 @@ spec:
 EOF
   k -n "$S3_NS" rollout status deployment/seaweedfs-s3 --timeout=300s >&2
   # The bucket (weed shell in the pod, as roles/langfuse's script makes its own).
-  local i
-  for i in $(seq 1 30); do
+  local _attempt
+  for _attempt in $(seq 1 30); do
     k -n "$S3_NS" exec deploy/seaweedfs-s3 -- sh -c 'echo "s3.bucket.create -name dify-platform-backups" | weed shell >/dev/null 2>&1;
       echo s3.bucket.list | weed shell 2>&1' | grep -q dify-platform-backups && return 0
     sleep 2

@@ -104,7 +104,8 @@ def failure(run):
 
 def prepare(again=True):
     """drill-backup.sh prepare (unless ``again`` is false), then its facts (registry, S3 endpoint, CA, credentials)."""
-    env = dict(os.environ, AIRGAP_KIND_CLUSTER=CLUSTER, PYTHON=sys.executable, KIND_EXPERIMENTAL_PROVIDER="podman")
+    # The node engine is the scripts' choice (hack/kind/engine.sh: AIRGAP_KIND_PROVIDER, kind's own variable).
+    env = dict(os.environ, AIRGAP_KIND_CLUSTER=CLUSTER, PYTHON=sys.executable)
     if again:
         proc = subprocess.run([str(SCRIPT), "prepare"], env=env, capture_output=True, text=True, timeout=5400, check=False)
         assert proc.returncode == 0, proc.stderr[-4000:]
