@@ -37,13 +37,22 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fakes.dify_console import FakeDifyConsole
 from helpers.paths import CACHE, REPO
+from helpers.playbook import run_tasks
 from kind_drill import Kind, Timings, failure, playbook, prepare
 
 SPEC = importlib.util.spec_from_file_location("dify_credentials", REPO / "roles" / "restore" / "files" / "dify_credentials.py")
 dify_credentials = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(dify_credentials)
 
-SOURCE, TARGET = "drill-src", "drill-dst"
+# BACKUP_KIND_DRILL_SOURCE=<namespace>: the source is a platform converged already on the cluster (molecule kind's,
+# molecule/kind/tasks/verify_drill.yml), from the inventories BACKUP_KIND_DRILL_INVENTORY (":"-separated), whose
+# postgres_backup names the drill's store (hack/kind/drill-backup.sh plugin s3). The drill then converges nothing
+# there, leaves it serving (no scale-down), restores only the waves its checks read into <namespace>-restored, and
+# deletes that namespace at the end. Unset: the standalone drill (its own source, drill-src).
+EXISTING = os.environ.get("BACKUP_KIND_DRILL_SOURCE", "")
+SOURCE, TARGET = (EXISTING, EXISTING + "-restored") if EXISTING else ("drill-src", "drill-dst")
+# The waves the checks read: the Cluster, Dify's storage and pods, LiteLLM (and what they need).
+RESTORED_COMPONENTS = ["foundation", "postgres", "redis", "dify", "litellm"]
 FILES_MB = int(os.environ.get("BACKUP_KIND_DRILL_FILES_MB", "64"))
 ROWS = int(os.environ.get("BACKUP_KIND_DRILL_ROWS", "400000"))
 OUTPUT = REPO / "tests" / "output" / "backup-kind-drill.json"
@@ -65,6 +74,7 @@ RUN = os.environ.get("BACKUP_KIND_DRILL_RUN") or time.strftime("%Y%m%dT%H%M%S", 
 # BACKUP_KIND_DRILL_RESUME=1: the cluster is prepared and the source namespace converged from the same RUN
 # (a run resumed after a failure): neither is done again.
 RESUME = os.environ.get("BACKUP_KIND_DRILL_RESUME") == "1"
+PLUGIN_SECRETS = ("barman-cloud-server-tls", "barman-cloud-client-tls")  # roles/postgres/vars/main.yml
 SET = "set-drill-" + time.strftime("%H%M%S", time.gmtime())  # the on-demand Backup is named after the set
 
 
@@ -88,7 +98,10 @@ def inventory(tmp_path, namespace, facts):
         "dify_platform_ca_bundle_pem": (STANDIN / "ca" / "ca.crt").read_text(),
         "postgres_backup": {"destination_path": "s3://dify-platform-backups/drill-" + RUN,
                             "endpoint_url": facts["s3_endpoint"], "credentials_secret": "dify-platform-backup-s3"},
-        "postgres_backup_ca_pem": Path(facts["s3_ca"]).read_text()}))
+        "postgres_backup_ca_pem": Path(facts["s3_ca"]).read_text(),
+        # The plugin's TLS pairs are the role's to keep (made by drill-backup.sh with the same code): every
+        # converge reads them and, far from their end, changes nothing.
+        "postgres_barman_plugin_tls_manage": True}))
     overlay.chmod(0o700)
     return [REPO / "inventories" / "local", overlay]
 
@@ -169,21 +182,52 @@ def key_status(url, key):
         return error.code
 
 
+def task_seconds(run):
+    """Task name -> seconds in an ansible-playbook run (the json callback's task durations; a name run twice adds up)."""
+    out = {}
+    for play in run.data.get("plays", []):
+        for task in play.get("tasks", []):
+            span = task["task"].get("duration") or {}
+            if span.get("start") and span.get("end"):
+                start, end = (time.mktime(time.strptime(span[k][:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + (span[k][20:26] or "0"))
+                              for k in ("start", "end"))
+                out[task["task"]["name"]] = round(out.get(task["task"]["name"], 0.0) + end - start, 1)
+    return out
+
+
+def projection(database_bytes, file_bytes, steps, target=10 * 2**30):
+    """The drill's restore for a 10 GiB database and 10 GiB of files at the rates measured here: the recovery and the
+    file copy scale with their size, the rest of restore.yml (Secrets, the other waves, checks) is taken as fixed."""
+    recovery = steps["restore: PostgreSQL recovery (Cluster created to Ready)"]
+    copy = steps["restore: file storage (tar stream into the pod)"]
+    fixed = steps["restore: whole playbook"] - recovery - copy
+    db_rate, file_rate = database_bytes / max(recovery, 0.1), file_bytes / max(copy, 0.1)
+    total = fixed + target / db_rate + target / file_rate
+    return {"database_restore_mb_per_s": round(db_rate / 2**20, 2), "file_restore_mb_per_s": round(file_rate / 2**20, 2),
+            "fixed_s": round(fixed, 1), "projected_10gb_db_10gb_files_s": round(total, 1),
+            "projected_minutes": round(total / 60, 1), "under_30_minutes": total < 1800}
+
+
 @pytest.fixture(scope="module")
 def drill():
     timings = Timings()
     with timings.step("prepare (CRDs, images, volumes, CNPG operator, plugin, SeaweedFS)"):
-        facts = prepare(again=not RESUME)
+        # An existing platform's cluster is prepared by its own scenario (never the drill's volumes over its own).
+        facts = prepare(again=not (RESUME or EXISTING))
     return Kind(facts["kubeconfig"]), facts, timings
 
 
 def test_backup_then_restore_on_kind(drill, tmp_path):
     kind, facts, timings = drill
-    for namespace in (TARGET,) if RESUME else (SOURCE, TARGET):
+    for namespace in (TARGET,) if RESUME or EXISTING else (SOURCE, TARGET):
         kind.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=600)
     s3_secret(kind, SOURCE, facts)
-    source = inventory(tmp_path, SOURCE, facts)
-    if not RESUME:
+    source = [Path(p) for p in os.environ["BACKUP_KIND_DRILL_INVENTORY"].split(":")] if EXISTING else \
+        inventory(tmp_path, SOURCE, facts)
+    # The existing platform's inventory names its own namespace and waves; the restore's are extra vars (they
+    # outrank host_vars; postgres_backup stays the inventory's, since restore.yml sets its server name as a fact).
+    target_vars = {"dify_platform_namespace": TARGET, "dify_platform_components": RESTORED_COMPONENTS} if EXISTING else {}
+    if not RESUME and not EXISTING:
         with timings.step("converge the source platform (site.yml)"):
             run = playbook("site", source, {}, facts["kubeconfig"], tmp_path)
         assert run.returncode == 0, failure(run)
@@ -205,7 +249,7 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
     try:
         dify.seed(APP)
         with timings.step("backup.yml (plugin Backup waited for, Secrets, files, apps)"):
-            run = playbook("backup", source, {
+            run = backup_run = playbook("backup", source, {
                 "backup_dir": str(tmp_path / "sets"), "backup_set_name": SET,
                 "backup_vault_password_file": str(vault_key), "dify_apps_url": dify.url,
                 "dify_apps_email": EMAIL, "dify_apps_password": PASSWORD}, facts["kubeconfig"], tmp_path)
@@ -254,16 +298,19 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
     # The source has served its purpose (a real drill restores onto another cluster): its Deployments and
     # StatefulSets go to 0, since two platforms' CPU requests do not fit on kind's two workers (the restored
     # LiteLLM's migration Job stayed Pending: "Insufficient cpu"). The PostgreSQL Cluster keeps running.
-    kind.kubectl("-n", SOURCE, "scale", "deployment,statefulset", "--all", "--replicas=0")
+    # On an existing platform (molecule kind's) the source keeps serving: later tests read it.
+    if not EXISTING:
+        kind.kubectl("-n", SOURCE, "scale", "deployment,statefulset", "--all", "--replicas=0")
 
     # Restore into an empty namespace. The object store's credentials are the user's (not in the set).
     s3_secret(kind, TARGET, facts)
-    target = inventory(tmp_path, TARGET, facts)
+    target = source if EXISTING else inventory(tmp_path, TARGET, facts)
     with kind.port_forward(TARGET, "svc/litellm", 4000) as litellm_url:
         with timings.step("restore.yml (Secrets, recovery, converge, files, checks)"):
             run = playbook("restore", target, {
                 "restore_dir": str(found), "restore_vault_password_file": str(vault_key),
-                "restore_check_litellm_url": litellm_url, "restore_check_litellm_key": key}, facts["kubeconfig"], tmp_path)
+                "restore_check_litellm_url": litellm_url, "restore_check_litellm_key": key, **target_vars},
+                           facts["kubeconfig"], tmp_path)
         assert run.returncode == 0, failure(run)
         # The check can fail: a key that was never made is refused by the same LiteLLM.
         assert key_status(litellm_url, key) == 200
@@ -282,11 +329,62 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
         "-n", TARGET, "get", "secret", "-l", "airgap.dify-platform/generated=true")["items"]}
     assert restored == generated
 
+    if EXISTING:  # the platform under test is left as it was
+        kind.kubectl("delete", "namespace", TARGET, "--wait=true", timeout=900)
+
     prepared = Path(facts["work"]) / "prepare-timings.json"
+    file_bytes = sum((found / "files" / "storage" / n).stat().st_size for n in set_files)
+    backup_steps, restore_steps = task_seconds(backup_run), task_seconds(run)
+    steps = {
+        "backup: PostgreSQL (on-demand plugin Backup)": backup_steps.get("Wait for the Backup to end", 0.0),
+        "backup: file storage (tar stream out of the pod)": backup_steps.get("Copy the file storage out of the pod (one tar stream)", 0.0),
+        "restore: PostgreSQL recovery (Cluster created to Ready)": restore_steps.get("Wave 1: apply PostgreSQL and wait until it is ready", 0.0),
+        "restore: file storage (tar stream into the pod)": restore_steps.get("Copy them into the pod (one tar stream)", 0.0),
+        "restore: whole playbook": timings["restore.yml (Secrets, recovery, converge, files, checks)"]}
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps({
-        "timings_s": dict(timings), "database_bytes": database_bytes, "rows": ROWS,
-        "files": {"count": len(files), "bytes": sum((found / "files" / "storage" / n).stat().st_size for n in set_files)},
+    (OUTPUT.with_name("backup-kind-drill-existing.json") if EXISTING else OUTPUT).write_text(json.dumps({
+        "mode": "existing platform %s" % SOURCE if EXISTING else "standalone",
+        "timings_s": dict(timings), "steps_s": steps,
+        "projection": projection(database_bytes, file_bytes, steps), "database_bytes": database_bytes, "rows": ROWS,
+        "files": {"count": len(files), "bytes": file_bytes},
         "backup": {"id": parts["postgres"]["backup_id"], "started": parts["postgres"]["started"],
                    "stopped": parts["postgres"]["stopped"]},
         "prepare_timings_s": json.loads(prepared.read_text()) if prepared.exists() else None}, indent=1))
+
+
+def plugin_tls(kind, renew_days):
+    """The postgres role's TLS task (tasks/barman_plugin_tls.yml) on the drill's cluster; the Secrets' certificates."""
+    run = run_tasks([{"name": "tls", "ansible.builtin.include_role": {
+        "name": "airgap.dify_platform.postgres", "tasks_from": "barman_plugin_tls.yml"},
+        "vars": {"postgres_barman_plugin_tls_manage": True, "postgres_barman_plugin_namespace": "cnpg-system",
+                 "postgres_barman_plugin_tls_renew_days": renew_days}}], extra_env={"K8S_AUTH_KUBECONFIG": kind.kubeconfig})
+    assert run.returncode == 0, failure(run)
+    return run, {name: kind.secret("cnpg-system", name, "tls.crt") for name in PLUGIN_SECRETS}
+
+
+@pytest.mark.skipif(bool(EXISTING), reason="the standalone drill's cluster only (it restarts the plugin)")
+def test_the_plugin_tls_pairs_are_renewed_near_their_end_and_backups_still_run(drill):
+    """Far from the end (30 days of 90 left at most): changed=0. A threshold beyond the pairs' life makes both again,
+    restarts the plugin, and the real operator still takes a plugin Backup of the restored Cluster through it."""
+    kind, _facts, timings = drill
+    _run, before = plugin_tls(kind, 30)
+    run, same = plugin_tls(kind, 30)
+    assert same == before and run.stats.get("changed", 0) == 0, run.stats
+    with timings.step("renew the plugin's TLS pairs and restart it"):
+        run, renewed = plugin_tls(kind, 100)
+        assert run.stats.get("changed", 0) >= 2, run.stats
+        kind.kubectl("-n", "cnpg-system", "rollout", "status", "deployment/barman-cloud", "--timeout=300s", timeout=330)
+    assert all(renewed[name] != before[name] for name in PLUGIN_SECRETS)
+    name = "after-tls-renewal-" + time.strftime("%H%M%S", time.gmtime())
+    with timings.step("a plugin Backup after the renewal"):
+        kind.kubectl("-n", TARGET, "apply", "-f", "-", data=json.dumps({
+            "apiVersion": "postgresql.cnpg.io/v1", "kind": "Backup", "metadata": {"name": name, "namespace": TARGET},
+            "spec": {"cluster": {"name": "dify-platform-pg"}, "method": "plugin",
+                     "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}}))
+        for _attempt in range(120):
+            status = kind.json("-n", TARGET, "get", "backup.postgresql.cnpg.io", name).get("status", {})
+            if status.get("phase") in ("completed", "failed"):
+                break
+            time.sleep(5)
+    assert status.get("phase") == "completed", status
+    print("[drill] TLS renewal: %s" % json.dumps({k: v for k, v in timings.items() if "renew" in k or "after the" in k}))
