@@ -8,7 +8,8 @@
 # need only the venv run (EARLY: lint, sanity, units, changelog-lint), each timed as a phase of
 # its own. The first other phase waits for them all, so that make never builds one tool twice at
 # once; its own prerequisite then finds the tool built (the builds are stamped).
-# A phase `images/NAME` is `make images IMAGES=NAME`: one workload image, timed on its own.
+# A phase `images/NAME` is `make images IMAGES=NAME`: one workload image, timed on its own; a phase
+# `go/NAME` is hack/phases/image-go.sh NAME, the Go build of that image's hook (with this run's Go caches).
 # KEEP_GOING=1 runs the later phases after a failure too (a cold measurement, hack/phases/cold.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -51,9 +52,10 @@ for phase in "$@"; do
   [[ $phase == venv ]] && continue
   [[ $early == *" $phase "* ]] || join
   ((rc == 0)) || [[ ${KEEP_GOING:-0} == 1 ]] || break
-  target=("$phase")
-  [[ $phase == images/* ]] && target=(images "IMAGES=${phase#images/}")
-  if ! hack/phases/time.sh "$phase" "$make" --no-print-directory "${target[@]}"; then
+  target=("$make" --no-print-directory "$phase")
+  [[ $phase == images/* ]] && target=("$make" --no-print-directory images "IMAGES=${phase#images/}")
+  [[ $phase == go/* ]] && target=(hack/phases/image-go.sh "${phase#go/}")
+  if ! hack/phases/time.sh "$phase" "${target[@]}"; then
     rc=1
     [[ ${KEEP_GOING:-0} == 1 ]] && { echo "error: phase $phase failed; going on (KEEP_GOING=1)" >&2; continue; }
     echo "error: make test stopped at phase $phase" >&2

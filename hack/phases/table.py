@@ -98,12 +98,12 @@ def main(argv):
     runs = read(log_path())
     phases = list(dict.fromkeys(argv or [r["phase"] for r in runs]))
     rows = summary(runs, phases)
-    head = "\n%-22s %12s %12s %12s %12s  %-8s %s" % ("phase", "cold", "cold cpu", "warm", "warm cpu", "last",
+    head = "\n%-28s %12s %12s %12s %12s  %-8s %s" % ("phase", "cold", "cold cpu", "warm", "warm cpu", "last",
                                                     "cold run finished")
     print(head + ("  load during cold (mean/max)" if samples is not None else ""))
     for phase, cold, warm, last in rows:
         state = "-" if last is None else ("ok" if last["status"] == 0 else "FAILED")
-        line = "%-22s %12s %12s %12s %12s  %-8s %s" % (phase, fmt(cold), fmt_cpu(cold), fmt(warm), fmt_cpu(warm),
+        line = "%-28s %12s %12s %12s %12s  %-8s %s" % (phase, fmt(cold), fmt_cpu(cold), fmt(warm), fmt_cpu(warm),
                                                       state, cold["finished"] if cold else "-")
         if samples is not None:
             load = load_during(samples, cold) if cold else None
@@ -114,7 +114,7 @@ def main(argv):
         values = [row[index][key] for row in rows if row[index] and row[index].get(key) is not None]
         return duration(sum(values)) if values else "-"
 
-    print("%-22s %12s %12s %12s %12s" % ("sum", total(1, "seconds"), total(1, "cpu"), total(2, "seconds"),
+    print("%-28s %12s %12s %12s %12s" % ("sum", total(1, "seconds"), total(1, "cpu"), total(2, "seconds"),
                                          total(2, "cpu")))
     print("(log: %s; cold = the first successful run in a cache that began empty;" % log_path())
     print(" * = the first run here, on a cache that was not empty: not a cold figure;")
