@@ -98,13 +98,13 @@ def main(argv):
     runs = read(log_path())
     phases = list(dict.fromkeys(argv or [r["phase"] for r in runs]))
     rows = summary(runs, phases)
-    head = "\n%-28s %12s %12s %12s %12s  %-8s %s" % ("phase", "cold", "cold cpu", "warm", "warm cpu", "last",
-                                                    "cold run finished")
+    row = "%-28s %12s %12s %12s %12s  %-8s %s"
+    head = "\n" + row % ("phase", "cold", "cold cpu", "warm", "warm cpu", "last", "cold run finished")
     print(head + ("  load during cold (mean/max)" if samples is not None else ""))
     for phase, cold, warm, last in rows:
         state = "-" if last is None else ("ok" if last["status"] == 0 else "FAILED")
-        line = "%-28s %12s %12s %12s %12s  %-8s %s" % (phase, fmt(cold), fmt_cpu(cold), fmt(warm), fmt_cpu(warm),
-                                                      state, cold["finished"] if cold else "-")
+        line = row % (phase, fmt(cold), fmt_cpu(cold), fmt(warm), fmt_cpu(warm), state,
+                      cold["finished"] if cold else "-")
         if samples is not None:
             load = load_during(samples, cold) if cold else None
             line += "  %.1f/%.1f" % load if load else "  -"

@@ -40,7 +40,9 @@ def make_ca(name):
 
 @pytest.fixture(scope="module")
 def cas():
-    return make_ca("Test Root CA"), make_ca("Test Intermediate CA")
+    root, root_key = make_ca("Test Root CA")
+    inter = make_ca("Test Intermediate CA")[0]
+    return {"root": root, "key": root_key, "inter": inter}
 
 
 def body_lines(pem):
@@ -54,14 +56,14 @@ def assert_no_content(errors, *pems):
 
 
 def test_a_bundle_of_certificates_passes_and_an_empty_one_too(cas):
-    (root, _), (inter, _) = cas
+    root, inter = cas["root"], cas["inter"]
     assert pem_bundle_errors(root + inter, VAR) == []
     assert pem_bundle_errors("# our CAs\n" + root + "\n\n" + inter + "\n", VAR) == []
     assert pem_bundle_errors("", VAR) == [] and pem_bundle_errors(None, VAR) == []
 
 
 def test_a_bundle_folded_by_yaml_is_refused_naming_the_line(cas):
-    (root, _), (inter, _) = cas
+    root, inter = cas["root"], cas["inter"]
     folded = yaml.safe_load("pem: >-\n" + "".join("  %s\n" % line for line in (root + inter).splitlines()))["pem"]
     assert "\n" not in folded
     errors = pem_bundle_errors(folded, VAR)
@@ -72,7 +74,7 @@ def test_a_bundle_folded_by_yaml_is_refused_naming_the_line(cas):
 
 
 def test_a_private_key_in_the_bundle_is_named_by_position_never_quoted(cas):
-    (root, key), _ = cas
+    root, key = cas["root"], cas["key"]
     errors = pem_bundle_errors(root + key, VAR)
     assert errors == ["%s: block 2 (line %d) is a 'PRIVATE KEY' block, not a CERTIFICATE." % (
         VAR, len(root.splitlines()) + 1)]
@@ -80,7 +82,7 @@ def test_a_private_key_in_the_bundle_is_named_by_position_never_quoted(cas):
 
 
 def test_a_damaged_body_is_refused(cas):
-    (root, _), (inter, _) = cas
+    root, inter = cas["root"], cas["inter"]
     lines = inter.splitlines()
     lines[3] = lines[3][:10] + "*" + lines[3][11:]
     errors = pem_bundle_errors(root + "\n".join(lines) + "\n", VAR)
@@ -88,14 +90,14 @@ def test_a_damaged_body_is_refused(cas):
 
 
 def test_base64_that_is_no_certificate_is_refused(cas):
-    (root, _), _ = cas
+    root = cas["root"]
     junk = base64.b64encode(b"\x30\x03\x02\x01\x05").decode()
     errors = pem_bundle_errors("-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % junk + root, VAR)
     assert len(errors) == 1 and errors[0].startswith(VAR + ": block 1 (line 1) ")
 
 
 def test_a_truncated_certificate_is_refused_also_without_the_cryptography_package(cas, monkeypatch):
-    (root, _), _ = cas
+    root = cas["root"]
     der = base64.b64decode("".join(body_lines(root)))
     cut = base64.encodebytes(der[:-20]).decode()
     truncated = "-----BEGIN CERTIFICATE-----\n%s-----END CERTIFICATE-----\n" % cut
@@ -107,7 +109,7 @@ def test_a_truncated_certificate_is_refused_also_without_the_cryptography_packag
 
 
 def test_unbalanced_markers_and_text_without_a_block_are_refused(cas):
-    (root, _), _ = cas
+    root = cas["root"]
     without_end = "\n".join(root.splitlines()[:-1]) + "\n"
     assert pem_bundle_errors(without_end, VAR) == ["%s: the block that begins on line 1 has no END line." % VAR]
     assert pem_bundle_errors(root + "-----END CERTIFICATE-----\n", VAR) == [
@@ -130,7 +132,7 @@ def foundation_input_errors(bundle):
 
 
 def test_the_foundation_role_checks_its_bundle_before_any_wave(cas):
-    (root, _), (inter, _) = cas
+    root, inter = cas["root"], cas["inter"]
     folded = " ".join((root + inter).splitlines())
     errors = foundation_input_errors(folded)
     assert errors and all(error.startswith(VAR + ": ") for error in errors)
