@@ -56,6 +56,13 @@ in_root "$app/.venv/bin/pip" install --disable-pip-version-check --no-cache-dir 
   --find-links /tmp/wheels -r /tmp/pins/requirements-image.txt
 in_root "$app/.venv/bin/pip" install --disable-pip-version-check --no-cache-dir -q --no-index --no-deps \
   "/tmp/wheels/open_webui-$VERSION_BARE-py3-none-any.whl"
+# rapidocr (a pin above) requires opencv-python, whose cv2 links libGL and X11 (not in the image:
+# "ImportError: libGL.so.1" on `import cv2`); it and opencv-python-headless (also pinned) install
+# the same cv2 package, the last one winning. Keep only the headless build, which needs neither.
+in_root "$app/.venv/bin/pip" uninstall --disable-pip-version-check -q -y opencv-python
+in_root "$app/.venv/bin/pip" install --disable-pip-version-check --no-cache-dir -q --no-index --no-deps \
+  --force-reinstall --find-links /tmp/wheels opencv-python-headless
+in_root "$app/.venv/bin/python" -c 'import cv2'
 in_root "$app/.venv/bin/pip" uninstall --disable-pip-version-check -q -y pip
 # Only what this script put there: mmdebstrap keeps its apt configuration in $root/tmp until it
 # ends (without it, its final apt-get clean works on the host's /var/cache/apt instead).
