@@ -7,13 +7,15 @@ Compares, in one run and on the same images and registries:
 * a plain sequential ``skopeo copy`` loop: each image to its own OCI layout, then
   each layout to the registry, one after the other;
 
-then reruns ours and reports its time and what it transferred, counted both by the
-engine and independently from the registries' own request logs. With
+and reruns ours (right after its first run), reporting its time and what it transferred,
+counted both by the engine and independently from the registries' own request logs. With
 ``--playbook`` it also times the same two steps through ``ansible-playbook`` (the
 role, with its Ansible overhead). Results go to stdout and to
 ``$AIRGAP_CACHE/bench-mirror/results-<time>.json``.
 
-The source registry and its images are built once and kept in the cache.
+The source registry and its images are built once and kept in the cache. Each contender's
+copies are checked (every digest at its destination) and deleted before the next one starts,
+so the peak disk use is the largest contender's (PEAK_GIB), not their sum.
 """
 
 import argparse
@@ -101,14 +103,53 @@ def creds(reg):
     return [{"registry": reg.host, "username": reg.username, "password": reg.password}]
 
 
+# Peak disk of one run, in GiB (the cached source registry, ~1 GB, comes on top): each
+# contender's copies are deleted once checked, so only one contender's output is on disk at a
+# time. The largest is the skopeo loop's: every image in its own OCI layout (~2.3 GB) plus its
+# destination registry (~1 GB). Refused below this much free space, before anything is copied.
+PEAK_GIB = 4.5
+
+
+def free_gib(path):
+    stat = os.statvfs(str(path))
+    return stat.f_bavail * stat.f_frsize / float(1 << 30)
+
+
+def drop(*what):
+    """Stop each registry and delete its storage, delete each directory: a contender's copies, once checked."""
+    for item in what:
+        if isinstance(item, Registry):
+            item.stop()
+            shutil.rmtree(str(item.storage), ignore_errors=True)
+        else:
+            shutil.rmtree(str(item), ignore_errors=True)
+
+
+def check_digests(reg, digests):
+    """Every image at the destination, with its digest (project "bench" + the upstream path "bench/<name>")."""
+    accept = ", ".join(("application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+                        "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.docker.distribution.manifest.v2+json"))
+    for name, digest in digests.items():
+        repo = "bench/bench/%s" % name
+        status, _h, body = reg.request("GET", "/v2/%s/manifests/%s" % (repo, digest), headers={"Accept": accept})
+        if status != 200 or "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise SystemExit("%s: %s@%s is not there with its digest (HTTP %s)" % (reg.name, repo, digest, status))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--playbook", action="store_true", help="also time the role through ansible-playbook")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (each contender's copies are still deleted once checked)")
     args = parser.parse_args()
 
     paths = tools()
+    cache_root().mkdir(parents=True, exist_ok=True)
+    needed = PEAK_GIB + (0 if (cache_root() / "bench-mirror" / SPEC / "images.json").exists() else 1.0)
+    if free_gib(cache_root()) < needed:
+        raise SystemExit("bench-mirror needs %.1f GiB free in %s at its peak; %.1f GiB are free"
+                         % (needed, cache_root(), free_gib(cache_root())))
     work = Path(tempfile.mkdtemp(prefix="bench-mirror-", dir=str(cache_root())))
     ca = TestCA(work / "ca")
     src, digests, unique = source_registry(work, ca)
@@ -132,6 +173,15 @@ def main():
         t_d2m, _answer = engine(d2m)
         ours = t_m2d + t_d2m
         log("ours: %.1fs (to disk %.1fs, %s; to registry %.1fs)" % (ours, t_m2d, human(a_m2d["summary"]["bytes_transferred"]), t_d2m))
+        check_digests(ours_dest, digests)
+
+        log("ours again (nothing changed)")
+        src_off, dest_off = src.log_offset(), ours_dest.log_offset()
+        r_m2d, b_m2d = engine(m2d)
+        r_d2m, b_d2m = engine(d2m)
+        rerun = r_m2d + r_d2m
+        src_t, dest_t = src.transfers_since(src_off), ours_dest.transfers_since(dest_off)
+        drop(ours_dest, work / "ours")
 
         log("baseline: sequential skopeo copy loop (registry -> per-image OCI layout -> registry)")
         authfile = work / "auth.json"
@@ -147,24 +197,9 @@ def main():
                    authfile=str(authfile), certs=str(ca.cert_dir))
         baseline = time.monotonic() - started
         log("baseline: %.1fs" % baseline)
+        check_digests(base_dest, digests)
+        drop(base_dest, work / "baseline")
 
-        # Digests equal at both ends, for ours and for the baseline.
-        accept = ", ".join(("application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
-                            "application/vnd.docker.distribution.manifest.list.v2+json",
-                            "application/vnd.docker.distribution.manifest.v2+json"))
-        for reg in (ours_dest, base_dest):
-            for name, digest in digests.items():
-                repo = "bench/bench/%s" % name  # project "bench" + the upstream path "bench/<name>"
-                status, _h, body = reg.request("GET", "/v2/%s/manifests/%s" % (repo, digest), headers={"Accept": accept})
-                if status != 200 or "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-                    raise SystemExit("%s: %s@%s is not there with its digest (HTTP %s)" % (reg.name, repo, digest, status))
-
-        log("ours again (nothing changed)")
-        src_off, dest_off = src.log_offset(), ours_dest.log_offset()
-        r_m2d, b_m2d = engine(m2d)
-        r_d2m, b_d2m = engine(d2m)
-        rerun = r_m2d + r_d2m
-        src_t, dest_t = src.transfers_since(src_off), ours_dest.transfers_since(dest_off)
         results.update({
             "ours_seconds": round(ours, 2), "ours_to_disk_seconds": round(t_m2d, 2), "ours_to_registry_seconds": round(t_d2m, 2),
             "ours_bytes_to_disk": a_m2d["summary"]["bytes_transferred"],
@@ -178,7 +213,7 @@ def main():
         })
 
         if args.playbook:
-            results.update(playbook(work, ca, src, manifest, paths, args.concurrency))
+            results.update(playbook(work, ca, src, manifest, paths, args.concurrency, digests))
     finally:
         for reg in registries:
             reg.stop()
@@ -227,7 +262,7 @@ def report(results, images, unique, concurrency):
     return "\n".join(lines), rerun_ok
 
 
-def playbook(work, ca, src, manifest, paths, concurrency):
+def playbook(work, ca, src, manifest, paths, concurrency, digests):
     """The same two steps through the role (ansible-playbook), into a fresh registry, then again."""
     import yaml
 
@@ -259,11 +294,12 @@ def playbook(work, ca, src, manifest, paths, concurrency):
 
         log("ours through ansible-playbook")
         first = both()
+        check_digests(dest, digests)
         log("ours through ansible-playbook, again")
         again = both()
         return {"playbook_seconds": round(first, 2), "playbook_rerun_seconds": round(again, 2)}
     finally:
-        dest.stop()
+        drop(dest, work / "playbook")
 
 
 if __name__ == "__main__":

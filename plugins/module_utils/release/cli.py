@@ -3,12 +3,23 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The mirror engine as a command: parameters as JSON on stdin, the report as JSON on stdout.
 
-The mirror role runs it as an asynchronous job on the mirror host
+The mirror role runs it on the mirror host
 (``python3 -m ansible_collections.airgap.dify_platform.plugins.module_utils.release.cli``),
 so that secrets travel on stdin (never on a command line) and the copy can run
 for hours while the role shows its progress. It needs only the standard
 library: the role parses and validates the release manifest on the controller
 and passes it normalised.
+
+Three ways to call it (all JSON on stdin, JSON on stdout):
+
+* the parameters alone: run the engine here and answer with its report;
+* the parameters with ``start: {result_file, timeout, run_timeout}``: start the engine
+  detached from this process (its own session; it writes its report to ``result_file``),
+  then wait for it at most ``timeout`` seconds, and answer as ``wait`` does, the report
+  included when the run ended. A run shorter than one progress interval (a rerun) thus
+  costs the role one task, where Ansible's async job cost three module runs and a
+  one-second status poll;
+* ``wait: {directory, token, timeout, result_file, pid}``: the next progress round.
 
 Exit status: 0 done (``changed`` in the report), 1 the run failed (the report
 says what was and was not copied), 2 bad parameters or input.
@@ -18,11 +29,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import io
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError, ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import engine, progress
@@ -30,6 +46,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manif
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.policy import check_public_key, write_policy
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Endpoint
 
+COMMAND = "ansible_collections.airgap.dify_platform.plugins.module_utils.release.cli"
 DEFAULTS = {
     "manifest": None, "resolve_tags": False, "platforms": [], "concurrency": 4, "registry": None, "project": None,
     "source_credentials": [], "source_ca_path": None, "source_validate_certs": True, "dest_username": None,
@@ -95,20 +112,52 @@ def settings_from(params, workdir):
         cosign_key=p["cosign_public_key"], cosign=p["cosign_path"], cosign_ignore_tlog=bool(p["cosign_ignore_tlog"]))
 
 
+def _result(result_file):
+    """The detached run's outcome, ``{"rc": int, "stdout": str}``, once it wrote it (else None)."""
+    try:
+        with open(result_file) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid):
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    try:  # a child of this process that ended is a zombie until reaped: reap it
+        done, _status = os.waitpid(int(pid), os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
 def wait(params, clock=time.time, sleep=time.sleep):
     """Block until the run with ``token`` ends (or its async job does) or ``timeout`` seconds pass.
 
-    Returns ``{"finished": bool, "line": progress line, "state": progress}``; the role
+    Returns ``{"finished": bool, "line": progress line, "state": progress}``, plus ``result``
+    (``{"rc", "stdout"}``) when a detached run's ``result_file`` is written; the role
     calls this between two progress lines, so one process replaces a wait, a read
-    and a status check.
+    and a status check. A detached run (``pid``) that ended without writing its result
+    is finished too, with a result that says so.
     """
     directory, token = params.get("directory"), params.get("token")
     deadline = clock() + float(params.get("timeout") or 20)
-    job_file = params.get("job_file")
+    job_file, result_file, pid = params.get("job_file"), params.get("result_file"), params.get("pid")
     while True:
         state = progress.read(directory) if directory else {}
         mine = state.get("token") == token
         finished = bool(mine and state.get("finished"))
+        result = _result(result_file) if result_file else None
+        if result_file:
+            # The engine marks its progress finished before it writes its report: wait for the report.
+            finished = result is not None
+            if result is None and pid and not _alive(pid):
+                result = _result(result_file) or {"rc": 3, "stdout": json.dumps({
+                    "failed": True, "changed": False, "error": "EngineLost",
+                    "msg": "the mirror engine (pid %s) ended without a report; see %s.stderr" % (pid, result_file)})}
+                finished = True
         if not finished and job_file:
             try:
                 with open(job_file) as handle:
@@ -118,24 +167,110 @@ def wait(params, clock=time.time, sleep=time.sleep):
             except (OSError, ValueError):
                 pass
         if finished or clock() >= deadline:
-            return {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
+            answer = {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
+            if result is not None:
+                answer["result"] = result
+            if pid:
+                answer["pid"] = pid
+            return answer
         sleep(0.5)
 
 
-def main(stdin=None, stdout=None):
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+def _drop_finished(runs):
+    """Delete the reports (and stderr) of earlier runs that ended; a run still going has no report yet."""
+    for name in os.listdir(runs):
+        if name.endswith(".json"):
+            for path in (name, name + ".stderr", name + ".tmp"):
+                try:
+                    os.unlink(os.path.join(runs, path))
+                except OSError:
+                    pass
+
+
+def start(params, python=None):
+    """Start the engine detached (its own session, so the role's task may end while it runs), then wait.
+
+    ``params["start"]``: ``result_file`` (where the run writes ``{"rc", "stdout"}``, 0600),
+    ``timeout`` (seconds to wait here), ``run_timeout`` (seconds after which the run stops
+    itself and its copies, as ``async`` did). Answers as :func:`wait`, plus the run's ``pid``.
+    """
+    params = dict(params)
+    opts = params.pop("start")
+    result_file = opts["result_file"]
+    parent = os.path.dirname(result_file)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    _drop_finished(parent or ".")
+    params["run"] = {"result_file": result_file, "timeout": int(opts.get("run_timeout") or 0)}
+    env = dict(os.environ)
+    package = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.abspath(os.path.join(package, *[os.pardir] * 6))  # the directory that holds ansible_collections/
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv built here  # pylint: disable=consider-using-with
+            [python or sys.executable, "-m", COMMAND], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=fd, env=env,
+            start_new_session=True, close_fds=True)
+    finally:
+        os.close(fd)
+    proc.stdin.write(json.dumps(params).encode("utf-8"))
+    proc.stdin.close()
+    answer = wait({"directory": params.get("directory"), "token": params.get("progress_token"),
+                   "timeout": opts.get("timeout"), "result_file": result_file, "pid": proc.pid})
+    return answer
+
+
+class _RunTimeout(Exception):
+    pass
+
+
+def _on_alarm(_signum, _frame):
+    raise _RunTimeout()
+
+
+def run_detached(params):
+    """The detached run: the engine, then ``{"rc", "stdout"}`` written atomically to ``result_file``.
+
+    After ``timeout`` seconds (0: none) the run stops, reports that it did not end in time,
+    and ends every process of its session (its crane and skopeo copies), as Ansible's async
+    wrapper did with ``async``.
+    """
+    params = dict(params)
+    opts = params.pop("run")
+    result_file, timeout = opts["result_file"], int(opts.get("timeout") or 0)
+    out = io.StringIO()
+    timed_out = False
+    if timeout > 0:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(timeout)
+    try:
+        rc = run(params, out)
+    except _RunTimeout:
+        timed_out, rc = True, 1
+        out = io.StringIO(json.dumps({"failed": True, "changed": False, "error": "Timeout",
+                                      "msg": "the copy did not end within %d seconds (mirror_timeout); "
+                                             "rerun to resume it" % timeout}))
+    except BaseException:  # pylint: disable=broad-except
+        rc = 3
+        out = io.StringIO(json.dumps({"failed": True, "changed": False, "error": "EngineCrash",
+                                      "msg": "the mirror engine crashed: %s" % traceback.format_exc()[-2000:]}))
+    finally:
+        signal.alarm(0)
+    tmp = result_file + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"rc": rc, "stdout": out.getvalue()}, handle)
+    os.replace(tmp, result_file)
+    if timed_out:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+    return rc
+
+
+def run(params, stdout):
+    """Run the engine with ``params``; its report (or the error) as JSON on ``stdout``; the exit status."""
     workdir = tempfile.mkdtemp(prefix="airgap-mirror-")
     try:
-        try:
-            params = json.load(stdin)
-        except ValueError as exc:
-            raise ValidationError("the parameters on stdin are not JSON: %s" % exc) from exc
-        if not isinstance(params, dict):
-            raise ValidationError("the parameters on stdin must be a JSON object")
-        if "wait" in params:
-            json.dump(wait(params["wait"]), stdout)
-            return 0
         report = engine.run(settings_from(params, workdir))
         json.dump(dict(report, failed=False, msg="done"), stdout)
         return 0
@@ -155,6 +290,30 @@ def main(stdin=None, stdout=None):
         return 3
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(stdin=None, stdout=None):
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    try:
+        params = json.load(stdin)
+    except ValueError as exc:
+        json.dump({"failed": True, "msg": "the parameters on stdin are not JSON: %s" % exc, "error": "ValidationError",
+                   "changed": False}, stdout)
+        return 2
+    if not isinstance(params, dict):
+        json.dump({"failed": True, "msg": "the parameters on stdin must be a JSON object", "error": "ValidationError",
+                   "changed": False}, stdout)
+        return 2
+    if "wait" in params:
+        json.dump(wait(params["wait"]), stdout)
+        return 0
+    if "start" in params:
+        json.dump(start(params), stdout)
+        return 0
+    if "run" in params:
+        return run_detached(params)
+    return run(params, stdout)
 
 
 if __name__ == "__main__":

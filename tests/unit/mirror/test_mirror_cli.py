@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import time
 
 import pytest
 
@@ -71,3 +73,65 @@ def test_wait_returns_when_this_run_ends_or_its_job_does(tmp_path):
     progress.write_text(json.dumps({"token": "new", "finished": True, "line": "finished"}))
     assert cli.wait({"directory": str(tmp_path), "token": "new", "timeout": 100}, clock=clock,
                     sleep=lambda s: None)["line"] == "finished"
+
+
+def _start(tmp_path, params, timeout=30):
+    runs = tmp_path / ".runs"
+    return cli.start(dict(params, directory=str(tmp_path), progress_token="t1",
+                          start={"result_file": str(runs / "t1.json"), "timeout": timeout, "run_timeout": 60}))
+
+
+def test_start_runs_the_engine_detached_and_answers_with_its_report_when_it_ends(tmp_path):
+    """A run that ends within the interval: one call, the report in the answer (the role's rerun is one task)."""
+    answer = _start(tmp_path, {"mode": "sideways"})
+    assert answer["finished"] is True and answer["pid"] > 0
+    assert answer["result"]["rc"] == 2
+    assert "mode must be one of" in json.loads(answer["result"]["stdout"])["msg"]
+    report = tmp_path / ".runs" / "t1.json"
+    assert report.stat().st_mode & 0o777 == 0o600
+    # The next start drops the report of the run that ended.
+    (tmp_path / ".runs" / "old.json").write_text("{}")
+    _start(tmp_path, {"mode": "sideways"})
+    assert sorted(p.name for p in (tmp_path / ".runs").iterdir() if p.name.endswith(".json")) == ["t1.json"]
+
+
+def test_wait_sees_an_engine_that_ended_without_its_report(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])  # pylint: disable=consider-using-with
+    gone.wait()
+    answer = cli.wait({"directory": str(tmp_path), "token": "t", "timeout": 5, "result_file": str(tmp_path / "r.json"),
+                       "pid": gone.pid})
+    assert answer["finished"] is True and answer["pid"] == gone.pid
+    assert answer["result"]["rc"] == 3 and "ended without a report" in answer["result"]["stdout"]
+
+
+def test_a_detached_run_past_its_timeout_reports_it_and_ends_its_copies(tmp_path):
+    """mirror_timeout, as async did: the run writes a report saying so and stops every process of its session."""
+    import subprocess
+    import sys
+
+    from helpers.paths import COLLECTIONS_ROOT
+
+    script = ("import json, subprocess, sys, time\n"
+              "from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cli\n"
+              "def slow(params, out):\n"
+              "    open(sys.argv[2], 'w').write(str(subprocess.Popen(['sleep', '60']).pid))\n"
+              "    time.sleep(60)\n"
+              "cli.run = slow\n"
+              "cli.run_detached({'run': {'result_file': sys.argv[1], 'timeout': 1}})\n")
+    result, child = tmp_path / "r.json", tmp_path / "child.pid"
+    subprocess.run([sys.executable, "-c", script, str(result), str(child)], env={"PYTHONPATH": str(COLLECTIONS_ROOT)},
+                   start_new_session=True, timeout=30, check=False)
+    answer = json.loads(result.read_text())
+    assert answer["rc"] == 1 and "did not end within 1 seconds" in json.loads(answer["stdout"])["msg"]
+    pid = int(child.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the copy the run started (pid %d) still runs" % pid)
