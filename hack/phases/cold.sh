@@ -8,7 +8,7 @@
 #   (CONTAINERS_STORAGE_CONF: the builds never see, nor prune, the shared store's images).
 # Prints the phase table (wall and CPU seconds, and the load average during each phase's run), and
 # writes it with the load averages sampled every 20 s (DIR.report.load) to DIR.report (beside DIR,
-# so it outlives it). BACKGROUND, EARLY and KEEP_GOING reach run.sh when set (BACKGROUND= runs every phase one
+# so it outlives it). BACKGROUND, EARLY, KEEP_GOING and PHASES_VENV reach run.sh when set (BACKGROUND= runs every phase one
 # after another); a phase images/NAME builds one workload image. Run it under `nice -n 10` on a
 # shared host. Stops the run when the disk's free space falls under
 # COLD_MIN_FREE_GB (default 8). Then deletes DIR, unless COLD_KEEP=1.
@@ -63,6 +63,7 @@ setsid env -i \
   SSL_CERT_FILE="${SSL_CERT_FILE:-}" SSL_CERT_DIR="${SSL_CERT_DIR:-}" REQUESTS_CA_BUNDLE="${REQUESTS_CA_BUNDLE:-}" \
   CURL_CA_BUNDLE="${CURL_CA_BUNDLE:-}" NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-}" GIT_SSL_CAINFO="${GIT_SSL_CAINFO:-}" \
   ${BACKGROUND+"BACKGROUND=$BACKGROUND"} ${EARLY+"EARLY=$EARLY"} ${KEEP_GOING+"KEEP_GOING=$KEEP_GOING"} \
+  ${PHASES_VENV+"PHASES_VENV=$PHASES_VENV"} \
   bash -c 'cd "$1/clone" && shift && exec hack/phases/run.sh "$@"' cold "$dir" "$@" &
 run=$!
 
