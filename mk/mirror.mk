@@ -18,6 +18,10 @@ test-mirror: venv mirror-tools ## Unit and integration tests of the mirror, Harb
 bench-mirror: venv mirror-tools ## Benchmark: 20 images (~1 GB) registry->disk->registry vs a sequential skopeo loop; rerun
 	$(BIN)/python hack/bench/mirror_bench.py --concurrency $(MIRROR_BENCH_CONCURRENCY) $(MIRROR_BENCH_FLAGS)
 
+.PHONY: bench-bundle
+bench-bundle: venv ## Size and time of each bundle part (collection, dependencies, wheels per Python, Dify plugins), each alone
+	$(BIN)/python hack/bench/bundle_parts.py
+
 .PHONY: test-bundle
 test-bundle: venv mirror-tools ## The bundle (collections, wheels, EE context, Dify plugin offline install): unit and integration tests
 	hack/pytest.sh tests/unit/mirror/test_mirror_bundle.py tests/integration/mirror/test_mirror_bundle.py \

@@ -117,8 +117,22 @@ options:
     elements: path
     default: []
   dify_plugin_dir:
-    description: Directory of C(.difypkg) packages (downloaded from the marketplace on the connected side) for O(dify_plugin_dsl_files).
+    description:
+      - Directory of C(.difypkg) packages for O(dify_plugin_dsl_files). With O(dify_plugin_marketplace_url), the
+        marketplace packages it lacks are downloaded into it.
     type: path
+  dify_plugin_marketplace_url:
+    description:
+      - Dify's marketplace (C(MARKETPLACE_API_URL), U(https://marketplace.dify.ai) upstream), reachable from the connected
+        side. The plugins the DSL files name as C(marketplace) dependencies and O(dify_plugin_dir) lacks are downloaded
+        from it as Dify downloads them (C(/api/v1/plugins/<org>/<name>/<version>/download), langgenius/dify
+        C(api/core/helper/marketplace.py)), checked to be the named plugin and signed, and kept in O(dify_plugin_dir).
+      - Unset, nothing is downloaded and a missing plugin fails the task.
+    type: str
+  dify_plugin_max_package_size:
+    description: Largest package downloaded from the marketplace, in bytes (Dify's C(PLUGIN_MAX_PACKAGE_SIZE) default).
+    type: int
+    default: 15728640
   dify_plugin_signing_key:
     description:
       - The operator's RSA private key (PEM, C(RSA PRIVATE KEY), as C(dify signature generate) writes it) that signs
@@ -250,6 +264,8 @@ def argument_spec():
         dify_plugins=dict(type="list", elements="path", default=[]),
         dify_plugin_dsl_files=dict(type="list", elements="path", default=[]),
         dify_plugin_dir=dict(type="path"),
+        dify_plugin_marketplace_url=dict(type="str"),
+        dify_plugin_max_package_size=dict(type="int", default=15728640),
         dify_plugin_signing_key=dict(type="path", no_log=False),
         dify_plugin_python_versions=dict(type="list", elements="str", default=["3.12"]),
         dify_plugin_platforms=dict(type="list", elements="str", default=DAEMON_PLATFORMS),
@@ -279,6 +295,8 @@ def main():
             module.fail_json(msg="the collection part needs collection_source")
         if "dify_plugins" in params["parts"] and not (params["dify_plugins"] or params["dify_plugin_dsl_files"]):
             module.fail_json(msg="the dify_plugins part needs dify_plugins or dify_plugin_dsl_files")
+        if params["dify_plugin_marketplace_url"] and not params["dify_plugin_dir"]:
+            module.fail_json(msg="dify_plugin_marketplace_url needs dify_plugin_dir, where the downloaded packages are kept")
     params["galaxy_path"] = galaxy_command(module)
     params["python"] = params["python"] or sys.executable
     params["venv_python"] = params["venv_python"] or "python3"

@@ -20,7 +20,7 @@ import shutil
 import time
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import collections as colls
-from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, dsl_plugins, files, wheels
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, dsl_plugins, files, marketplace, wheels
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.transfer import archive_index, parts_list
 
 PARTS = ("collection", "dependencies", "wheels", "dify_plugins")
@@ -189,8 +189,19 @@ class Collector:
         began = time.time()
         sources = list(self.p.get("dify_plugins") or [])
         if self.p.get("dify_plugin_dsl_files"):
-            needed = dsl_plugins.identifiers(self.p["dify_plugin_dsl_files"])
+            kinds = {}
+            needed = dsl_plugins.identifiers(self.p["dify_plugin_dsl_files"], kinds)
             found, missing = dsl_plugins.match(needed, self.p.get("dify_plugin_dir"))
+            fetch = dict((i, f) for i, f in missing.items() if kinds.get(i) == "marketplace")
+            if fetch and self.p.get("dify_plugin_marketplace_url") and self.check_mode and len(fetch) == len(missing):
+                self._note("dify_plugins", "would_write", began, [])  # they would be downloaded
+                return
+            if fetch and self.p.get("dify_plugin_marketplace_url") and not self.check_mode:
+                # What Dify would download from the marketplace when online, fetched here, on the connected side.
+                for identifier in sorted(fetch):
+                    marketplace.download(self.p["dify_plugin_marketplace_url"], identifier, self.p["dify_plugin_dir"],
+                                         int(self.p.get("dify_plugin_max_package_size") or marketplace.MAX_PACKAGE_SIZE))
+                found, missing = dsl_plugins.match(needed, self.p.get("dify_plugin_dir"))
             if missing:
                 raise files.BundleError("the DSL files need plugins that %s does not hold: %s" % (
                     self.p.get("dify_plugin_dir") or "dify_plugin_dir (unset)",

@@ -38,8 +38,9 @@ def parse_identifier(identifier):
     return match.group("author"), match.group("name"), match.group("version")
 
 
-def identifiers(paths):
-    """{identifier: [DSL files that need it]} from the DSL files' ``dependencies``."""
+def identifiers(paths, kinds=None):
+    """{identifier: [DSL files that need it]} from the DSL files' ``dependencies``; ``kinds``, a dict
+    when given, gets each identifier's dependency ``type`` (github, marketplace or package)."""
     if not HAS_YAML:
         raise BundleError("reading DSL files needs PyYAML")
     found = {}
@@ -56,6 +57,8 @@ def identifiers(paths):
                 raise BundleError("%s: a dependency names no plugin identifier: %r" % (path, dependency))
             parse_identifier(identifier)
             found.setdefault(identifier, []).append(os.path.basename(path))
+            if kinds is not None:
+                kinds.setdefault(identifier, (dependency or {}).get("type") or "package")
     return found
 
 
