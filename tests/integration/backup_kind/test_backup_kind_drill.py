@@ -356,8 +356,10 @@ def plugin_tls(kind, renew_days):
     """The postgres role's TLS task (tasks/barman_plugin_tls.yml) on the drill's cluster; the Secrets' certificates."""
     run = run_tasks([{"name": "tls", "ansible.builtin.include_role": {
         "name": "airgap.dify_platform.postgres", "tasks_from": "barman_plugin_tls.yml"},
+        # The role's dependency (dify_platform) checks its own required inputs, unused by this task.
         "vars": {"postgres_barman_plugin_tls_manage": True, "postgres_barman_plugin_namespace": "cnpg-system",
-                 "postgres_barman_plugin_tls_renew_days": renew_days}}], extra_env={"K8S_AUTH_KUBECONFIG": kind.kubeconfig})
+                 "postgres_barman_plugin_tls_renew_days": renew_days, "dify_platform_domain": "apps.drill.test",
+                 "dify_platform_registry": "host.containers.internal:5443"}}], extra_env={"K8S_AUTH_KUBECONFIG": kind.kubeconfig})
     assert run.returncode == 0, failure(run)
     return run, {name: kind.secret("cnpg-system", name, "tls.crt") for name in PLUGIN_SECRETS}
 
