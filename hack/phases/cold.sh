@@ -11,7 +11,8 @@
 # so it outlives it). BACKGROUND, EARLY, KEEP_GOING and PHASES_VENV reach run.sh when set (BACKGROUND= runs every phase one
 # after another); a phase images/NAME builds one workload image. Run it under `nice -n 10` on a
 # shared host. Stops the run when the disk's free space falls under
-# COLD_MIN_FREE_GB (default 8). Then deletes DIR, unless COLD_KEEP=1.
+# COLD_MIN_FREE_GB (default 8), or the available memory under COLD_MIN_MEM_GB (default 4: DIR may
+# be on a tmpfs such as /dev/shm when the disk is short). Then deletes DIR, unless COLD_KEEP=1.
 # What stays shared with the host: Debian packages already installed, the Go toolchain, pyenv's
 # Pythons, /opt/wheels (PIP_FIND_LINKS), the CA bundle variables: a CI runner's image provides them too.
 set -uo pipefail
@@ -23,6 +24,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd -P)
 min_free=${COLD_MIN_FREE_GB:-8}
 report=$dir.report
 free_gb() { df -BG --output=avail / | tail -n 1 | tr -dc 0-9; }
+# DIR may be a tmpfs (/dev/shm) when the disk is short: then the memory is the guard too.
+min_mem=${COLD_MIN_MEM_GB:-4}
+mem_gb() { awk '/^MemAvailable:/ { print int($2 / 1048576) }' /proc/meminfo; }
 
 mkdir -p "$dir"/{cache/phases,go,home,containers}
 dir=$(cd "$dir" && pwd -P)
@@ -70,9 +74,9 @@ run=$!
 stopped=""
 while kill -0 "$run" 2>/dev/null; do
   sleep 20
-  echo "$(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) free $(free_gb) GB" >>"$report.load"
-  if [ "$(free_gb)" -lt "$min_free" ]; then
-    stopped="stopped: free disk under $min_free GB at $(date -u +%FT%TZ)"
+  echo "$(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) free $(free_gb) GB mem $(mem_gb) GB" >>"$report.load"
+  if [ "$(free_gb)" -lt "$min_free" ] || [ "$(mem_gb)" -lt "$min_mem" ]; then
+    stopped="stopped: free disk under $min_free GB or available memory under $min_mem GB at $(date -u +%FT%TZ)"
     echo "$stopped" >&2
     kill -TERM -- "-$run" 2>/dev/null
     sleep 10
