@@ -166,8 +166,9 @@ def wave_entries(components):
             "flows": "{{ __foundation_flows }}",
             "router": "{{ __foundation_ingress_from_router }}",
             "secrets": "{{ __foundation_generated_secrets }}",
-            "client": "{{ keycloak_open_webui_client if keycloak_open_webui_client_enabled | bool else none }}",
-            "database": "{{ postgres_open_webui_database if postgres_open_webui_enabled | bool else none }}",
+            # {} when off: before ansible-core 2.19 a template of `none` alone renders as ''.
+            "client": "{{ keycloak_open_webui_client if keycloak_open_webui_client_enabled | bool else {} }}",
+            "database": "{{ postgres_open_webui_database if postgres_open_webui_enabled | bool else {} }}",
         }}},
     ]
     return run_tasks(tasks).result("render")["msg"]
@@ -183,7 +184,7 @@ def test_the_other_waves_add_open_webui_only_with_its_wave(enabled):
     secrets = {secret["name"]: secret for secret in result["secrets"]}
     assert ("dify-platform-open-webui" in secrets) is enabled
     if not enabled:
-        assert result["client"] is None and result["database"] is None
+        assert result["client"] == {} and result["database"] == {}
         return
     assert secrets["dify-platform-db-open-webui"]["username"] == "open_webui"
     assert result["database"] == {"name": "open_webui", "owner": "open_webui", "secret": "dify-platform-db-open-webui"}
