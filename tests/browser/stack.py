@@ -63,6 +63,22 @@ def _platform_vars(**overrides):
     return base
 
 
+def keycloak_behind_router():
+    """A module fixture's body: Keycloak from Maven Central behind a router, as the operator's Keycloak CR runs it
+    (``spec.proxy.headers: xforwarded``), stopped at the end. SSO_TEST_KEYCLOAK_URL and _PASSWORD reuse one
+    started that way (to iterate on a test)."""
+    import sys  # pylint: disable=import-outside-toplevel
+    sys.path.insert(0, str(REPO / "tests" / "integration" / "keycloak"))
+    from keycloak_server import KeycloakServer  # pylint: disable=import-outside-toplevel
+
+    if os.environ.get("SSO_TEST_KEYCLOAK_URL"):
+        yield KeycloakServer(url=os.environ["SSO_TEST_KEYCLOAK_URL"], password=os.environ["SSO_TEST_KEYCLOAK_PASSWORD"])
+        return
+    server = KeycloakServer(extra_args=["--proxy-headers=xforwarded"]).start()
+    yield server
+    server.stop()
+
+
 def oauth2_proxy_binary():
     out = subprocess.run([str(REPO / "hack" / "tools" / "oauth2-proxy.sh")], capture_output=True, text=True,
                          check=False, timeout=3600)
@@ -79,7 +95,14 @@ def _with_port(service, port):
 
 
 class SSOStack:
-    """Start with :meth:`start`, stop with :meth:`stop`; ``ca_in_bundle=False`` renders a CA bundle without the test CA."""
+    """Start with :meth:`start`, stop with :meth:`stop`; ``ca_in_bundle=False`` renders a CA bundle without the test CA.
+
+    The proxied app is Dify here; a subclass serves another one behind its own OAuth2-Proxy (the portal:
+    tests/browser/portal_sso.py) by naming its Deployment, container, Route, Service and Keycloak client,
+    its variables (:meth:`platform_vars`) and its upstream (:meth:`upstream_port`).
+    """
+
+    DEPLOYMENT, CONTAINER, ROUTE, SERVICE, CLIENT = "oauth2-proxy", "oauth2-proxy", "dify", "oauth2-proxy", "oauth2-proxy"
 
     def __init__(self, workdir, keycloak, ca_in_bundle=True, oauth2_proxy_vars=None, router_address=ROUTER_ADDRESS):
         self.dir = Path(workdir)
@@ -97,6 +120,17 @@ class SSOStack:
 
     # --- what the roles render --------------------------------------------------------
 
+    @staticmethod
+    def platform_vars(**extra):
+        return _platform_vars(**extra)
+
+    def proxy_container(self):
+        spec = self.objects[("Deployment", self.DEPLOYMENT)]["spec"]["template"]["spec"]
+        return next(c for c in spec["containers"] if c["name"] == self.CONTAINER)
+
+    def upstream_port(self, hostname):
+        return {"dify-web": self.web.port, "dify-api": self.api.port}[hostname]
+
     def render(self):
         other_ca = TestCA(self.dir / "other-ca", name="a CA that did not sign the router")
         bundle = (self.ca if self.ca_in_bundle else other_ca).cert_path.read_text()
@@ -110,9 +144,9 @@ class SSOStack:
 
     def ca_bundle_pem(self):
         """The bundle OAuth2-Proxy mounts: the ConfigMap the foundation role renders, found by the volume's name."""
-        deployment = self.objects[("Deployment", "oauth2-proxy")]
+        deployment = self.objects[("Deployment", self.DEPLOYMENT)]
         volumes = deployment["spec"]["template"]["spec"]["volumes"]
-        name = next(v["configMap"]["name"] for v in volumes if "configMap" in v)
+        name = next(v["configMap"]["name"] for v in volumes if v["name"] == "ca-bundle")
         return self.objects[("ConfigMap", name)]["data"]["ca-bundle.crt"]
 
     # --- Keycloak: realm, clients, people --------------------------------------------------
@@ -127,7 +161,7 @@ class SSOStack:
                 {"file": str(REPO / "roles" / "dify_platform" / "defaults" / "main.yml")}},
             {"name": "role defaults", "ansible.builtin.include_vars": {"file": str(defaults / "defaults" / "main.yml")}},
             {"name": "role vars", "ansible.builtin.include_vars": {"file": str(defaults / "vars" / "main.yml")}},
-            {"name": "inputs", "ansible.builtin.set_fact": _platform_vars(keycloak_mode="external")},
+            {"name": "inputs", "ansible.builtin.set_fact": self.platform_vars(keycloak_mode="external")},
             {"name": "realm", "airgap.dify_platform.keycloak_realm_clients": task["airgap.dify_platform.keycloak_realm_clients"],
              "vars": task["vars"], "module_defaults": {"group/airgap.dify_platform.keycloak": {
                  "auth_keycloak_url": self.keycloak.url, "auth_realm": "master", "auth_client_id": "admin-cli",
@@ -165,17 +199,16 @@ class SSOStack:
     # --- the processes ----------------------------------------------------------------------
 
     def _oauth2_proxy_command(self, port, client):
-        container = self.objects[("Deployment", "oauth2-proxy")]["spec"]["template"]["spec"]["containers"][0]
+        container = self.proxy_container()
         mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "ca-bundle")
         bundle = self.dir / "ca-bundle.crt"
         bundle.write_text(self.ca_bundle_pem())
         # The Secret the keycloak role writes for this client (client-secrets.yml.j2), from the module's result.
-        oidc = render_role_objects("keycloak", ["client-secrets.yml.j2"], _platform_vars(
+        oidc = render_role_objects("keycloak", ["client-secrets.yml.j2"], self.platform_vars(
             keycloak_mode="external", __keycloak_realm_clients={"clients": [client]}))
         secret_values = dict(oidc[("Secret", "dify-platform-oidc-" + client["client_id"])]["stringData"],
                              **{"cookie-secret": secrets.token_urlsafe(24)[:32]})
         container_env = kubelet.container_env(container, lambda name, key: secret_values[key])
-        upstreams = {"dify-web": self.web.port, "dify-api": self.api.port}
         args = []
         for arg in container["args"]:
             key, _unused, value = kubelet.expand(arg, container_env).partition("=")
@@ -185,25 +218,25 @@ class SSOStack:
                 value = "127.0.0.1:%d" % free_port()
             elif key == "--upstream":
                 url = urllib.parse.urlsplit(value)
-                value = url._replace(netloc="127.0.0.1:%d" % upstreams[url.hostname]).geturl()
+                value = url._replace(netloc="127.0.0.1:%d" % self.upstream_port(url.hostname)).geturl()
             value = value.replace(mount, str(self.dir))
             args.append("%s=%s" % (key, value) if value else key)
         return args, dict(os.environ, **container_env)
 
     def start(self):
         self.render()
-        client = self.ensure_realm()["oauth2-proxy"]
+        client = self.ensure_realm()[self.CLIENT]
         port = free_port()
-        routes = [self.objects[("Route", "dify")], self.objects[("Route", "keycloak")]]
+        routes = [self.objects[("Route", self.ROUTE)], self.objects[("Route", "keycloak")]]
         kc_port = urllib.parse.urlsplit(self.keycloak.url).port
-        services = {(NAMESPACE, "oauth2-proxy"): _with_port(self.objects[("Service", "oauth2-proxy")], port),
+        services = {(NAMESPACE, self.SERVICE): _with_port(self.objects[("Service", self.SERVICE)], port),
                     (NAMESPACE, "keycloak-service"): {"metadata": {"name": "keycloak-service"}, "spec": {"ports": [
                         {"name": "http", "port": kc_port, "targetPort": 8080}]}}}
         self.router = LoopbackRouter(self.dir / "router", self.ca, routes, services, address=self.router_address,
                                      https_port=443, http_port=80).__enter__()
         args, env = self._oauth2_proxy_command(port, client)
         hosts = self.dir / "hosts"
-        hosts.write_text("127.0.0.1 localhost\n%s keycloak.%s dify.%s\n" % (self.router_address, DOMAIN, DOMAIN))
+        hosts.write_text("127.0.0.1 localhost\n%s keycloak.%s %s.%s\n" % (self.router_address, DOMAIN, self.ROUTE, DOMAIN))
         script = 'mount --bind "$0" /etc/hosts && exec "$@"'
         with open(self.oauth2_proxy_log, "wb") as log:
             self.oauth2_proxy = subprocess.Popen(  # pylint: disable=consider-using-with
@@ -217,7 +250,7 @@ class SSOStack:
         while time.monotonic() < deadline:
             if self.oauth2_proxy.poll() is not None:
                 return False
-            status, _unused, _unused = self.router.get("dify." + DOMAIN, "/ping", cafile=str(self.ca.cert_path))
+            status, _unused, _unused = self.router.get("%s.%s" % (self.ROUTE, DOMAIN), "/ping", cafile=str(self.ca.cert_path))
             if status == 200:
                 return True
             time.sleep(0.3)

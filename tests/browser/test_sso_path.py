@@ -7,7 +7,6 @@ tests/output/browser/.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from helpers.paths import REPO
 from browser.chromium import chromium_trusting, sign_in
 from browser.chromium import on_login_page as chromium_on_login_page
-from browser.stack import ALLOWED_GROUP, DOMAIN, ROUTER_ADDRESS, SSOStack
+from browser.stack import ALLOWED_GROUP, DOMAIN, ROUTER_ADDRESS, SSOStack, keycloak_behind_router
 
 SHOTS = REPO / "tests" / "output" / "browser"
 APP = "https://dify." + DOMAIN
@@ -25,18 +24,7 @@ COOKIE_REFRESH = "3s"
 
 @pytest.fixture(scope="module")
 def keycloak():
-    import sys
-    sys.path.insert(0, str(REPO / "tests" / "integration" / "keycloak"))
-    from keycloak_server import KeycloakServer  # pylint: disable=import-outside-toplevel
-
-    # Behind a router, as the operator's Keycloak CR runs it (spec.proxy.headers: xforwarded).
-    # SSO_TEST_KEYCLOAK_URL and _PASSWORD reuse one started that way (to iterate on the test).
-    if os.environ.get("SSO_TEST_KEYCLOAK_URL"):
-        yield KeycloakServer(url=os.environ["SSO_TEST_KEYCLOAK_URL"], password=os.environ["SSO_TEST_KEYCLOAK_PASSWORD"])
-        return
-    server = KeycloakServer(extra_args=["--proxy-headers=xforwarded"]).start()
-    yield server
-    server.stop()
+    yield from keycloak_behind_router()
 
 
 @pytest.fixture(scope="module")
