@@ -310,7 +310,7 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
             run = playbook("restore", target, {
                 "restore_dir": str(found), "restore_vault_password_file": str(vault_key),
                 "restore_check_litellm_url": litellm_url, "restore_check_litellm_key": key, **target_vars},
-                           facts["kubeconfig"], tmp_path)
+                facts["kubeconfig"], tmp_path)
         assert run.returncode == 0, failure(run)
         # The check can fail: a key that was never made is refused by the same LiteLLM.
         assert key_status(litellm_url, key) == 200
@@ -329,8 +329,8 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
         "-n", TARGET, "get", "secret", "-l", "airgap.dify-platform/generated=true")["items"]}
     assert restored == generated
 
-    if EXISTING:  # the platform under test is left as it was
-        kind.kubectl("delete", "namespace", TARGET, "--wait=true", timeout=900)
+    if EXISTING:  # the platform under test is left as it was (Dify's sandbox has a namespace of its own)
+        kind.kubectl("delete", "namespace", TARGET, TARGET + "-sandbox", "--ignore-not-found", "--wait=true", timeout=900)
 
     prepared = Path(facts["work"]) / "prepare-timings.json"
     file_bytes = sum((found / "files" / "storage" / n).stat().st_size for n in set_files)
