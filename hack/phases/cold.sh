@@ -5,7 +5,8 @@
 # everything a run downloads or builds under DIR, which must not exist yet:
 #   AIRGAP_CACHE=DIR/cache, Go's GOCACHE and GOMODCACHE in DIR/go (Go compiles from scratch),
 #   HOME=DIR/home (pip's cache, ansible-test's venvs), podman's image store in DIR/containers
-#   (CONTAINERS_STORAGE_CONF: the builds never see, nor prune, the shared store's images).
+#   (CONTAINERS_STORAGE_CONF: the builds never see, nor prune, the shared store's images), and
+#   TMPDIR=DIR/tmp (Go's work directories: a run stopped by the guard leaves none in /tmp).
 # Prints the phase table (wall and CPU seconds, and the load average during each phase's run), and
 # writes it with the load averages sampled every 20 s (DIR.report.load) to DIR.report (beside DIR,
 # so it outlives it). BACKGROUND, EARLY, KEEP_GOING and PHASES_VENV reach run.sh when set (BACKGROUND= runs every phase one
@@ -28,7 +29,7 @@ free_gb() { df -BG --output=avail / | tail -n 1 | tr -dc 0-9; }
 min_mem=${COLD_MIN_MEM_GB:-4}
 mem_gb() { awk '/^MemAvailable:/ { print int($2 / 1048576) }' /proc/meminfo; }
 
-mkdir -p "$dir"/{cache/phases,go,home,containers}
+mkdir -p "$dir"/{cache/phases,go,home,containers,tmp}
 dir=$(cd "$dir" && pwd -P)
 git clone -q "$repo" "$dir/clone" || exit 1
 # run.sh marks a cache that began empty "fresh" (its first runs are cold figures); this one did.
@@ -60,7 +61,7 @@ setsid env -i \
   HOME="$dir/home" USER="${USER:-root}" LANG=C.UTF-8 TERM=dumb \
   PATH=/usr/local/go/bin:/root/.pyenv/shims:/root/.pyenv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}" \
-  AIRGAP_CACHE="$dir/cache" GOCACHE="$dir/go/cache" GOMODCACHE="$dir/go/mod" GOPATH="$dir/go/path" \
+  TMPDIR="$dir/tmp" AIRGAP_CACHE="$dir/cache" GOCACHE="$dir/go/cache" GOMODCACHE="$dir/go/mod" GOPATH="$dir/go/path" \
   GOFLAGS=-buildvcs=false GOTOOLCHAIN=local \
   CONTAINERS_STORAGE_CONF="$dir/containers/storage.conf" \
   PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-180}" PIP_CERT="${PIP_CERT:-}" PIP_FIND_LINKS="${PIP_FIND_LINKS:-}" \
