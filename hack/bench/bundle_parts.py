@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-import conftest  # noqa: E402,F401 - makes the collection importable
+import conftest  # noqa: E402,F401 - makes the collection importable  # pylint: disable=unused-import
 from harness.registry.registry import cache_root  # noqa: E402
 from helpers.collection_snapshot import snapshot_collection  # noqa: E402
 
@@ -85,7 +85,7 @@ def main():
         key = work / "operator.pem"
         key.write_bytes(private)
         _store, report = part(work, "dify_plugins", ["dify_plugins"], dify_plugins=[str(PLUGIN)],
-                                   dify_plugin_signing_key=str(key))
+                              dify_plugin_signing_key=str(key))
         rows.append({"part": "dify_plugins (airgap_echo + wheels, CPython 3.12)", "files": report["dify_plugins"]["files"],
                      "bytes": report["dify_plugins"]["bytes"], "seconds": report["dify_plugins"]["seconds"]})
         # Collection + dependencies into archive parts, as the engine packs the store.

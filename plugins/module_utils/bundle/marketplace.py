@@ -24,6 +24,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, files
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.dsl_plugins import parse_identifier
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.files import BundleError
 
 try:
@@ -99,13 +100,12 @@ def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
 
 def download(base, identifier, directory, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
     """Fetch the identifier's package into ``directory`` (``<author>-<name>-<version>.difypkg``); its path."""
-    from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.dsl_plugins import parse_identifier
-
     wanted = parse_identifier(identifier)
     data = fetch(base, identifier, limit, timeout, context)
+    # Any unreadable answer (not a zip, no manifest.yaml) is not a package.
     try:
         fields = difypkg.manifest_fields(data)
-    except Exception as exc:  # pylint: disable=broad-except - any unreadable answer: not a package
+    except Exception as exc:  # pylint: disable=broad-except
         raise BundleError("%s: the marketplace's answer is not a plugin package (%s)" % (identifier, exc)) from exc
     got = (fields["author"], fields["name"], fields["version"])
     if got != wanted:

@@ -29,6 +29,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import io
 import json
 import os
@@ -181,10 +182,8 @@ def _drop_finished(runs):
     for name in os.listdir(runs):
         if name.endswith(".json"):
             for path in (name, name + ".stderr", name + ".tmp"):
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(os.path.join(runs, path))
-                except OSError:
-                    pass
 
 
 def start(params, python=None):

@@ -127,7 +127,7 @@ def test_a_detached_run_past_its_timeout_reports_it_and_ends_its_copies(tmp_path
     answer = json.loads(result.read_text())
     assert answer["rc"] == 1 and "did not end within 1 seconds" in json.loads(answer["stdout"])["msg"]
     pid = int(child.read_text())
-    for _ in range(50):
+    for _attempt in range(50):
         try:
             os.kill(pid, 0)
         except OSError:
