@@ -27,12 +27,9 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.dsl_plugins import parse_identifier
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.files import BundleError
 
-try:
-    from urllib.error import HTTPError, URLError
-    from urllib.parse import quote, urlencode
-    from urllib.request import Request, urlopen
-except ImportError:  # pragma: no cover - Python 2 is not supported by the bundle
-    pass
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from ansible.module_utils.urls import open_url
 
 DEFAULT_URL = "https://marketplace.dify.ai"
 MAX_PACKAGE_SIZE = 15728640  # Dify's PLUGIN_MAX_PACKAGE_SIZE default
@@ -49,9 +46,10 @@ def package_url(base, identifier):
     return "%s/api/v1/plugins/download?%s" % (base, urlencode({"unique_identifier": identifier}))
 
 
-def _open(url, method, timeout, context):
-    return urlopen(Request(url, method=method, headers={"User-Agent": "airgap.dify_platform"}),  # noqa: S310 - http(s) only, checked
-                   timeout=timeout, context=context)
+def _open(url, method, timeout, ca_path):
+    # Redirects followed, as Dify's download does (follow_redirects=True).
+    return open_url(url, method=method, timeout=timeout, headers={"User-Agent": "airgap.dify_platform"},
+                    follow_redirects="all", ca_path=ca_path)
 
 
 def _too_big(response, limit):
@@ -62,13 +60,13 @@ def _too_big(response, limit):
         return False
 
 
-def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
+def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, ca_path=None):
     """The package's bytes, as download_with_size_limit gets them."""
     url = package_url(base, identifier)
     if not url.startswith(("https://", "http://")):
         raise BundleError("the marketplace URL must be http(s): %s" % base)
     try:  # HEAD: a known size above the limit is refused before the download; a HEAD that fails is ignored
-        with _open(url, "HEAD", timeout, context) as head:
+        with _open(url, "HEAD", timeout, ca_path) as head:
             if _too_big(head, limit):
                 raise BundleError("%s: the package is larger than %d bytes (%s)" % (identifier, limit, url))
     except HTTPError as exc:
@@ -77,7 +75,7 @@ def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
     except (URLError, OSError, ValueError):
         pass
     try:
-        with _open(url, "GET", timeout, context) as response:
+        with _open(url, "GET", timeout, ca_path) as response:
             if _too_big(response, limit):
                 raise BundleError("%s: the package is larger than %d bytes (%s)" % (identifier, limit, url))
             chunks, total = [], 0
@@ -98,10 +96,10 @@ def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
     return b"".join(chunks)
 
 
-def download(base, identifier, directory, limit=MAX_PACKAGE_SIZE, timeout=60, context=None):
+def download(base, identifier, directory, limit=MAX_PACKAGE_SIZE, timeout=60, ca_path=None):
     """Fetch the identifier's package into ``directory`` (``<author>-<name>-<version>.difypkg``); its path."""
     wanted = parse_identifier(identifier)
-    data = fetch(base, identifier, limit, timeout, context)
+    data = fetch(base, identifier, limit, timeout, ca_path)
     # Any unreadable answer (not a zip, no manifest.yaml) is not a package.
     try:
         fields = difypkg.manifest_fields(data)

@@ -207,7 +207,8 @@ def start(params, python=None):
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        proc = subprocess.Popen(  # noqa: S603 - argv built here  # pylint: disable=consider-using-with
+        # pylint: disable-next=ansible-bad-function,consider-using-with
+        proc = subprocess.Popen(  # noqa: S603 - argv built here
             [python or sys.executable, "-m", COMMAND], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=fd, env=env,
             start_new_session=True, close_fds=True)
     finally:
