@@ -191,7 +191,9 @@ def task_seconds(run):
             if span.get("start") and span.get("end"):
                 start, end = (time.mktime(time.strptime(span[k][:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + (span[k][20:26] or "0"))
                               for k in ("start", "end"))
-                out[task["task"]["name"]] = round(out.get(task["task"]["name"], 0.0) + end - start, 1)
+                # A role's task is named "<role> : <name>" in the json callback.
+                name = task["task"]["name"].split(" : ", 1)[-1]
+                out[name] = round(out.get(name, 0.0) + end - start, 1)
     return out
 
 
@@ -200,8 +202,10 @@ def projection(database_bytes, file_bytes, steps, target=10 * 2**30):
     file copy scale with their size, the rest of restore.yml (Secrets, the other waves, checks) is taken as fixed."""
     recovery = steps["restore: PostgreSQL recovery (Cluster created to Ready)"]
     copy = steps["restore: file storage (tar stream into the pod)"]
+    if not recovery or not copy:  # a step not found in the run: no rate, rather than a false one
+        return {"error": "a restore step was not timed: %s" % steps}
     fixed = steps["restore: whole playbook"] - recovery - copy
-    db_rate, file_rate = database_bytes / max(recovery, 0.1), file_bytes / max(copy, 0.1)
+    db_rate, file_rate = database_bytes / recovery, file_bytes / copy
     total = fixed + target / db_rate + target / file_rate
     return {"database_restore_mb_per_s": round(db_rate / 2**20, 2), "file_restore_mb_per_s": round(file_rate / 2**20, 2),
             "fixed_s": round(fixed, 1), "projected_10gb_db_10gb_files_s": round(total, 1),
