@@ -8,7 +8,7 @@ backup-kind-drill: export AIRGAP_KIND_CLUSTER ?= airgap-drill
 # The engine as every kind target chooses it (mk/kind.mk KIND_ENGINE, hack/kind/engine.sh):
 # AIRGAP_KIND_PROVIDER=auto|docker|podman, or kind's own KIND_EXPERIMENTAL_PROVIDER.
 backup-kind-drill backup-kind-drill-down: export KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_ENGINE)
-backup-kind-drill: venv images-tools mirror-tools kind-image ## Backup and restore drill on kind with the real operator and plugin (about 25 min here)
+backup-kind-drill: venv images-tools mirror-tools kind-image ## Backup and restore drill on kind with the real operator and plugin (33 min here at load 35-100)
 	$(KIND_SCRIPTS)/up.sh >/dev/null
 	AIRGAP_BACKUP_KIND_DRILL=1 PYTHON=$(BIN)/python hack/pytest.sh -s tests/integration/backup_kind
 
