@@ -12,11 +12,12 @@ MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.
 # runs it too).
 MATRIX_COVERED ?= $(shell sed -n 's/^ansible-core==//p' requirements.txt)@3.11
 
-# A phase of `make test`, after the others: the pin's row is already run by `sanity` and
-# `units`, the middle rows run sanity and units, the two ends add the converge pair.
-# docs/ansible-core-matrix.md gives each row's cost and what to drop first if CI's 90 minutes
-# get tight (never the ends).
-TEST_PHASES += matrix
+# Not yet a phase of `make test` (the line below stays commented): it has not passed in one clean
+# run, and its estimated 23-28 min (idle, not measured) on top of make test's 46 min warm plus this
+# session's additions (about 55 min) would leave CI's 90 minutes no margin. The pin's row is already
+# run by `sanity` and `units`; docs/ansible-core-matrix.md gives each row's cost and what to drop
+# first (never the ends).
+# TEST_PHASES += matrix
 
 .PHONY: matrix matrix-quick
 matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends
