@@ -26,6 +26,7 @@ import os
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import difypkg, files
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.dsl_plugins import parse_identifier
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.files import BundleError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import require_http_url
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
@@ -62,9 +63,7 @@ def _too_big(response, limit):
 
 def fetch(base, identifier, limit=MAX_PACKAGE_SIZE, timeout=60, ca_path=None):
     """The package's bytes, as download_with_size_limit gets them."""
-    url = package_url(base, identifier)
-    if not url.startswith(("https://", "http://")):
-        raise BundleError("the marketplace URL must be http(s): %s" % base)
+    url = package_url(require_http_url(base, "dify_plugin_marketplace_url"), identifier)
     try:  # HEAD: a known size above the limit is refused before the download; a HEAD that fails is ignored
         with _open(url, "HEAD", timeout, ca_path) as head:
             if _too_big(head, limit):

@@ -12,8 +12,9 @@ import tarfile
 import pytest
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import collections as colls
-from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import files, simple_index, transfer
+from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle import files, marketplace, simple_index, transfer
 from ansible_collections.airgap.dify_platform.plugins.module_utils.bundle.collect import Collector
+from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import archive
 
 
@@ -231,3 +232,9 @@ def test_plugins_named_by_dsl_dependencies_are_found_by_author_name_version(tmp_
                    "dify_plugin_dir": str(packages), "dify_plugin_python_versions": ["3.12"], "dify_plugin_platforms": []}).run()
     with pytest.raises(files.BundleError, match="not a plugin unique identifier"):
         dsl_plugins.parse_identifier("openai")
+
+
+@pytest.mark.parametrize("base", ["", "ftp://marketplace.example", "marketplace.example"])
+def test_a_marketplace_url_that_is_not_http_is_refused_naming_the_option_before_any_request(base):
+    with pytest.raises(ValidationError, match="dify_plugin_marketplace_url must be an http:// or https:// URL"):
+        marketplace.fetch(base, "airgap/airgap_echo:0.0.1@" + "a" * 64, timeout=0.01)
