@@ -132,4 +132,6 @@ else
   ensure_nodes
   log "cluster $CLUSTER_NAME is ready in $((SECONDS - start))s"
 fi
+# kwok runs no provisioner: the pool of PersistentVolumes (and the ones released since) for every claim.
+KUBECTL=$BIN_DIR/kubectl KUBECONFIG=$KUBECONFIG_PATH "$LOCALCLUSTER_DIR/../local_storage.sh" >&2
 echo "KUBECONFIG=$KUBECONFIG_PATH"
