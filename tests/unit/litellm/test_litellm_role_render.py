@@ -167,3 +167,38 @@ def test_prometheus_metrics_follow_the_observability_wave_with_budget_gauges_fro
     chosen = litellm_settings(render(litellm_prometheus_enabled=True,
                                      litellm_settings={"prometheus_initialize_budget_metrics": False}))
     assert chosen["prometheus_initialize_budget_metrics"] is False
+
+
+def test_the_proxy_makes_open_webuis_virtual_key_only_with_the_open_webui_wave(edge):
+    """Open WebUI's key is made by the proxy's own pod (postStart, loopback, the master key it holds), from the
+    Secret the foundation wave generates, limited to litellm_models; without the wave nothing of it is rendered."""
+    components = ["foundation", "postgres", "litellm", "open_webui"]
+    objects = render(dify_platform_components=components, __litellm_workload_keys_fingerprint="0123456789abcdef")
+    data = objects[("ConfigMap", "litellm-config")]["data"]
+    assert json.loads(data["workload-keys.json"]) == [
+        {"alias": "open-webui", "env": "LITELLM_WORKLOAD_KEY_0", "models": ["gpt-4o", "llama"]}]
+    with open("roles/litellm/templates/workload_keys.py", encoding="utf-8") as handle:
+        assert data["workload_keys.py"].strip() == handle.read().strip(), "the hook's script is rendered verbatim"
+    template = objects[("Deployment", "litellm")]["spec"]["template"]
+    assert template["metadata"]["annotations"]["airgap.dify-platform/workload-keys"] == "0123456789abcdef"
+    container = template["spec"]["containers"][0]
+    assert container["lifecycle"] == {"postStart": {"exec": {"command": ["python3", "/etc/litellm/workload_keys.py"]}}}
+    env = env_of(container)
+    assert env["LITELLM_WORKLOAD_KEY_0_VALUE"]["valueFrom"]["secretKeyRef"] == {
+        "name": "dify-platform-open-webui-litellm", "key": "api-key"}
+    assert env["LITELLM_WORKLOAD_KEY_0"]["value"] == "sk-$(LITELLM_WORKLOAD_KEY_0_VALUE)"
+    assert env["LITELLM_WORKLOAD_KEYS_URL"]["value"] == "http://127.0.0.1:4000"
+    # The migration Job is not touched by the keys (its name, from its environment, stays the same).
+    assert migration_job(objects)["metadata"]["name"] == migration_job(render(dify_platform_components=components))[
+        "metadata"]["name"]
+    # Models narrowed by the operator; the reencrypt variant reaches its own loopback over TLS.
+    narrowed = render(dify_platform_components=components, dify_platform_route_tls_termination="reencrypt",
+                      litellm_workload_keys=[{"alias": "open-webui", "secret": "s", "secret_key": "k", "models": ["llama"]}])
+    assert json.loads(narrowed[("ConfigMap", "litellm-config")]["data"]["workload-keys.json"])[0]["models"] == ["llama"]
+    assert env_of(narrowed[("Deployment", "litellm")]["spec"]["template"]["spec"]["containers"][0])[
+        "LITELLM_WORKLOAD_KEYS_URL"]["value"] == "https://127.0.0.1:4000"
+    # Without the open_webui wave: no key, no hook, no extra environment.
+    assert "workload-keys.json" not in edge[("ConfigMap", "litellm-config")]["data"]
+    plain = edge[("Deployment", "litellm")]["spec"]["template"]
+    assert "lifecycle" not in plain["spec"]["containers"][0]
+    assert not [name for name in env_of(plain["spec"]["containers"][0]) if "WORKLOAD" in name]

@@ -77,7 +77,11 @@ def test_secrets_are_references_never_values(default):
     assert env["WEBUI_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-open-webui", "key": "secret-key"}
     assert env["OAUTH_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-oidc-open-webui", "key": "client-secret"}
     assert env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-db-open-webui", "key": "password"}
-    assert env["LITELLM_KEY_VALUE"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-litellm", "key": "master-key"}
+    # Open WebUI's own virtual key (made by the litellm role's pod), never LiteLLM's master key.
+    assert env["LITELLM_KEY_VALUE"]["valueFrom"]["secretKeyRef"] == {
+        "name": "dify-platform-open-webui-litellm", "key": "api-key"}
+    refs = [item["valueFrom"]["secretKeyRef"] for item in env.values() if "secretKeyRef" in item.get("valueFrom", {})]
+    assert not [ref for ref in refs if ref["name"] == "dify-platform-litellm" or ref["key"] == "master-key"], refs
     assert value(env, "DATABASE_URL") == "postgresql://$(DATABASE_USERNAME):$(DATABASE_PASSWORD)@dify-platform-pg-rw:5432/open_webui"
     assert value(env, "OPENAI_API_KEYS") == "sk-$(LITELLM_KEY_VALUE)"
     for name, item in env.items():
