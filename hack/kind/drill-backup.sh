@@ -8,6 +8,10 @@
 #   drill-backup.sh prepare   CRDs, images (build, push to the Harbor stand-in), volumes, the
 #                             CNPG operator, the plugin (TLS without cert-manager), SeaweedFS
 #   drill-backup.sh facts     print the JSON the test reads (registry, S3 endpoint, CA, paths)
+#   drill-backup.sh STEP...   some steps alone, each timed into $WORK/prepare-timings.json (molecule
+#                             kind's tasks/prepare_drill.yml: images plugin s3, on its own cluster)
+#   drill-backup.sh secret NAMESPACE   the store's credentials Secret dify-platform-backup-s3 there
+#                             (the namespace made if missing); the user's Secret, never in a set
 #
 # Runs on its own kind cluster (AIRGAP_KIND_CLUSTER, default airgap-drill; hack/kind/up.sh first).
 #
@@ -217,7 +221,20 @@ EOF
   die "SeaweedFS: the bucket dify-platform-backups was not created"
 }
 
+# secret NAMESPACE: the object store's credentials as postgres_backup.credentials_secret names them
+# (ACCESS_KEY_ID, ACCESS_SECRET_KEY), from the store's own credentials file; never printed.
+secret() {
+  local ns=${1:?usage: drill-backup.sh secret NAMESPACE}
+  [[ -s $WORK/s3-credentials.json ]] || die "no $WORK/s3-credentials.json: run drill-backup.sh s3 first"
+  k get namespace "$ns" >/dev/null 2>&1 || k create namespace "$ns" >/dev/null
+  k -n "$ns" create secret generic dify-platform-backup-s3 --from-env-file=<(
+    "$PY" -c 'import json, sys; [print("%s=%s" % kv) for kv in json.load(open(sys.argv[1])).items()]' "$WORK/s3-credentials.json"
+  ) --dry-run=client -o yaml | k apply -f - # "secret/dify-platform-backup-s3 created|configured|unchanged"
+}
+
 facts() {
+  # The stand-in's facts as the images step records them; read now where that step did not run here.
+  [[ -s $WORK/standin.json ]] || "$PY" "$REPO/hack/images/harbor_standin.py" status >"$WORK/standin.json"
   "$PY" - "$WORK" "$S3_NS" "$KUBECONFIG" <<'EOF'
 import json, sys
 work, ns, kubeconfig = sys.argv[1:]
@@ -240,15 +257,35 @@ prepare() {
   timed barman-cloud-plugin plugin
   timed s3 s3
   TIMINGS+=("prepare $(since "$t0")")
+  write_timings
+  say "prepared in $(since "$t0")s"
+}
+
+write_timings() {
   printf '%s\n' "${TIMINGS[@]}" | "$PY" -c 'import json, sys; print(json.dumps({l.split()[0]: float(l.split()[1]) for l in sys.stdin}, indent=1))' \
     >"$WORK/prepare-timings.json"
-  say "prepared in $(since "$t0")s"
+}
+
+# steps STEP...: some of prepare's steps, in the order given, on a cluster prepared up to them.
+steps() {
+  local step t0
+  t0=$(now)
+  mkdir -p "$WORK"
+  for step in "$@"; do
+    case $step in
+      crds | images | volumes | operator | plugin | s3) timed "$step" "$step" ;;
+      *) die "unknown step $step (crds, images, volumes, operator, plugin, s3)" ;;
+    esac
+  done
+  TIMINGS+=("steps $(since "$t0")")
+  write_timings
 }
 
 case ${1:-prepare} in
   prepare) prepare ;;
   facts) facts ;;
-  # One step alone, on a cluster prepared up to it.
-  crds | images | volumes | operator | plugin | s3) mkdir -p "$WORK" && "$1" ;;
-  *) die "usage: drill-backup.sh [prepare|facts]" ;;
+  secret) mkdir -p "$WORK" && secret "${2:-}" ;;
+  # Some steps alone, on a cluster prepared up to them.
+  crds | images | volumes | operator | plugin | s3) steps "$@" ;;
+  *) die "usage: drill-backup.sh [prepare|facts|STEP...|secret NAMESPACE]" ;;
 esac
