@@ -146,6 +146,7 @@ def wait(params, clock=time.time, sleep=time.sleep):
     directory, token = params.get("directory"), params.get("token")
     deadline = clock() + float(params.get("timeout") or 20)
     job_file, result_file, pid = params.get("job_file"), params.get("result_file"), params.get("pid")
+    poll = 0.02
     while True:
         state = progress.read(directory) if directory else {}
         mine = state.get("token") == token
@@ -167,14 +168,18 @@ def wait(params, clock=time.time, sleep=time.sleep):
                 finished = "started" not in job
             except (OSError, ValueError):
                 pass
-        if finished or clock() >= deadline:
+        now = clock()
+        if finished or now >= deadline:
             answer = {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
             if result is not None:
                 answer["result"] = result
             if pid:
                 answer["pid"] = pid
             return answer
-        sleep(0.5)
+        # Short polls first: a rerun ends within a second, and a fixed half-second poll was a
+        # tenth of it; then at most every half second (one small file read each).
+        sleep(min(poll, deadline - now))
+        poll = min(poll * 1.5, 0.5)
 
 
 def _drop_finished(runs):
@@ -186,12 +191,15 @@ def _drop_finished(runs):
                     os.unlink(os.path.join(runs, path))
 
 
-def start(params, python=None):
+def start(params, python=None, environ=None, pythonpath=None):
     """Start the engine detached (its own session, so the role's task may end while it runs), then wait.
 
     ``params["start"]``: ``result_file`` (where the run writes ``{"rc", "stdout"}``, 0600),
     ``timeout`` (seconds to wait here), ``run_timeout`` (seconds after which the run stops
     itself and its copies, as ``async`` did). Answers as :func:`wait`, plus the run's ``pid``.
+    ``environ``: the engine's environment (default: this process's). The directory that holds
+    ``ansible_collections/`` with this package is put first on its ``PYTHONPATH``: ``pythonpath``
+    when given (a module's own copy is deleted when the module ends), else this file's.
     """
     params = dict(params)
     opts = params.pop("start")
@@ -201,9 +209,9 @@ def start(params, python=None):
         os.makedirs(parent, exist_ok=True)
     _drop_finished(parent or ".")
     params["run"] = {"result_file": result_file, "timeout": int(opts.get("run_timeout") or 0)}
-    env = dict(os.environ)
+    env = dict(os.environ if environ is None else environ)
     package = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.abspath(os.path.join(package, *[os.pardir] * 6))  # the directory that holds ansible_collections/
+    root = pythonpath or os.path.abspath(os.path.join(package, *[os.pardir] * 6))  # the directory that holds ansible_collections/
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

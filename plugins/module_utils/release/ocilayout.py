@@ -230,8 +230,12 @@ def clean_temporaries(store):
     return removed
 
 
-def atomic_write(path, data, mode=0o644):
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written."""
+def atomic_write(path, data, mode=0o644, durable=True):
+    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written.
+
+    ``durable``: flushed to the disk before the rename (what a crash must not lose); a file
+    only watched while the run goes on (its progress) is written without.
+    """
     directory = os.path.dirname(path) or "."
     tmp = os.path.join(directory, ".%s.tmp-%d" % (os.path.basename(path), os.getpid()))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -239,7 +243,8 @@ def atomic_write(path, data, mode=0o644):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -66,7 +66,7 @@ class Progress:
             if self.directory and (force or now - self._last_write >= 0.5):
                 self._last_write = now
                 atomic_write(os.path.join(self.directory, "progress.json"),
-                             json.dumps(dict(self.state, line=self.line()), sort_keys=True).encode())
+                             json.dumps(dict(self.state, line=self.line()), sort_keys=True).encode(), durable=False)
             if stamped and self.directory:
                 with open(os.path.join(self.directory, "progress.log"), "a") as handle:
                     handle.write(stamped + "\n")

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: airgap.dify_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One step of a mirror run as the role takes it: start the engine, follow it, or plan it.
+
+Shared by the ``mirror_engine`` action plugin, which runs it in the controller's worker
+when the mirror host is the controller (no module to build, no interpreter to start:
+about a second of CPU per ``ansible-playbook`` run, issue 20), and by the
+``mirror_engine`` module, which runs it on any other mirror host. Either way the engine
+itself runs as its own process (``cli.py``): detached for a real run, so that the
+copy may outlive the task; to its end for the plan of check mode, which writes nothing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import sys
+
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cli
+
+ARGUMENT_SPEC = {
+    "params": {"type": "dict", "no_log": True},
+    "pid": {"type": "int"},
+    "directory": {"type": "path", "required": True},
+    "token": {"type": "str", "required": True, "no_log": False},
+    "timeout": {"type": "int", "default": 20},
+    "run_timeout": {"type": "int", "default": 0},
+    "python": {"type": "str"},
+    "pythonpath": {"type": "path"},
+}
+MUTUALLY_EXCLUSIVE = [("params", "pid")]
+REQUIRED_ONE_OF = [("params", "pid")]
+
+
+def result_file(args):
+    return os.path.join(args["directory"], ".runs", "%s.json" % args["token"])
+
+
+def environment(args, environ=None):
+    env = dict(os.environ if environ is None else environ)
+    if args.get("pythonpath"):
+        env["PYTHONPATH"] = os.pathsep.join([args["pythonpath"]] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+def step(args, check_mode, run_sync, environ=None):
+    """Start (``params``) or follow (``pid``) a run; in check mode, ``params`` plans it instead.
+
+    ``run_sync(argv, stdin_text, env)`` -> ``(rc, stdout, stderr)`` runs the plan to its end.
+    Returns the task's result: ``finished``, ``line``, ``pid``, and when the run ended its
+    ``rc`` and ``report`` (the engine's answer), or ``output`` when the engine gave none.
+    """
+    python = args.get("python") or sys.executable
+    env = environment(args, environ)
+    params = args.get("params")
+    if params is not None:
+        params = dict(params, directory=args["directory"], progress_token=args["token"], check_mode=bool(check_mode))
+    if params is not None and check_mode:
+        rc, out, err = run_sync([python, "-m", cli.COMMAND], json.dumps(params), env)
+        answer = {"finished": True, "line": "check mode: planned", "state": {},
+                  "result": {"rc": rc, "stdout": out, "stderr": err}}
+    elif params is not None:
+        params["start"] = {"result_file": result_file(args), "timeout": args["timeout"], "run_timeout": args["run_timeout"]}
+        answer = cli.start(params, python=python, environ=env, pythonpath=args.get("pythonpath"))
+    else:
+        answer = cli.wait({"directory": args["directory"], "token": args["token"], "timeout": args["timeout"],
+                           "result_file": result_file(args), "pid": args["pid"]})
+    return outcome(answer)
+
+
+def outcome(answer):
+    """The task's result from the engine command's answer."""
+    result = {"changed": False, "finished": bool(answer.get("finished")), "line": answer.get("line") or "",
+              "pid": answer.get("pid")}
+    ended = answer.get("result")
+    if ended is not None:
+        result["rc"] = ended.get("rc")
+        text = ended.get("stdout") or ""
+        try:
+            report = json.loads(text)
+        except ValueError:
+            report = None
+        if isinstance(report, dict):
+            result["report"] = report
+        else:
+            result["output"] = (text + (ended.get("stderr") or ""))[-2000:]
+    return result
