@@ -16,6 +16,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release impor
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.check import preflight
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.control import parallel
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.model import MirrorError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.presence import Presence
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.reference import mirror_repository
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.report import failure_message, finish, report_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.schedule import Task, run_tasks
@@ -42,9 +43,12 @@ def copy_to_registry(settings, items, skopeo, progress, stopper, source_of):
     """Push ``items`` (present ones skipped); ``source_of(item, child_descriptor_or_None)`` gives skopeo's source."""
     for item in items:
         item.destination = destination_of(item, settings)
+    # Asked from this process, not one skopeo process per image (issue 20); skopeo where it is unsure.
+    presence = Presence(settings.registry, settings.dest.credentials.get(settings.registry), settings.dest.ca_path,
+                        settings.dest.tls_verify)
 
     def present(item):
-        return item, is_present(skopeo, item, item.destination)
+        return item, is_present(skopeo, item, item.destination, presence)
 
     progress.phase("checking what the destination already holds", images_total=len(items))
     for item, there in parallel(present, items, settings.concurrency):
@@ -85,7 +89,7 @@ def copy_to_registry(settings, items, skopeo, progress, stopper, source_of):
                 source = source_of(item, None)
                 skopeo.copy(source, "docker://%s@%s" % (item.destination, item.digest), multi_arch="all",
                             src_shared_blob_dir=blob_dir, timeout=settings.copy_timeout, on_start=stopper.track)
-            if not is_present(skopeo, item, item.destination):
+            if not is_present(skopeo, item, item.destination, presence):
                 raise CopyError("digest", "image %s: after the copy, %s@%s does not answer with that digest"
                                 % (item.name, item.destination, item.digest))
             push_tags(skopeo, item, source, settings, stopper)

@@ -25,6 +25,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release.ocila
     sha256_file,
     walk,
 )
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.presence import Unsure
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import CopyError, digest_of
 
 
@@ -94,10 +95,22 @@ def check_store_images(store, items, settings):
         item.closure = closure
 
 
-def is_present(skopeo, item, dest_ref_base):
-    """Whether the destination already holds the image (and, when sparse, each chosen platform)."""
+def is_present(skopeo, item, dest_ref_base, presence=None):
+    """Whether the destination already holds the image (and, when sparse, each chosen platform).
+
+    ``presence`` (a :class:`presence.Presence` for the destination's host) asks the registry
+    from this process; where it gives no final answer, skopeo is asked.
+    """
     digests = [item.digest] + ([c["digest"] for c in item.closure.children] if getattr(item.closure, "sparse", False) else [])
+    host, _sep, repository = dest_ref_base.partition("/")
     for digest in digests:
+        if presence is not None and host == presence.host:
+            try:
+                if presence.holds(repository, digest):
+                    continue
+                return False
+            except Unsure:
+                pass
         try:
             data = skopeo.inspect_raw("docker://%s@%s" % (dest_ref_base, digest), side="dest")
         except CopyError as exc:
