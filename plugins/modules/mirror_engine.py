@@ -46,8 +46,29 @@ options:
   params:
     description:
       - The engine's parameters (C(mode), C(manifest), credentials and the rest, as in C(plugins/module_utils/release/cli.py)).
-      - O(directory), O(token) and the check mode are set from this module's own options.
+      - O(directory), O(token), the check mode and the credentials are set from this module's own options.
     type: dict
+  dest_password:
+    description: The password of the engine's C(dest_username) at the mirror registry.
+    type: str
+  source_credentials:
+    description: Credentials for the source registries.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry:
+        description: The registry's host (and port).
+        type: str
+        required: true
+      username:
+        description: The user name there.
+        type: str
+        required: true
+      password:
+        description: Its password.
+        type: str
+        required: true
   pid:
     description: Follow the run started with this process id.
     type: int
@@ -110,7 +131,7 @@ pid:
   description: The process id of the detached run.
   returned: when a run was started or followed
   type: int
-rc:
+engine_rc:
   description: The engine's exit status (0 done, 1 the run failed, 2 bad parameters, 3 an error of the system).
   returned: when the run ended
   type: int

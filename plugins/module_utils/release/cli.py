@@ -29,25 +29,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import io
 import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 import traceback
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError, ValidationError
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import engine, progress
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import engine
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.detach import COMMAND, start, wait  # noqa: F401 - the command's API
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import parse_manifest
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.policy import check_public_key, write_policy
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Endpoint
 
-COMMAND = "ansible_collections.airgap.dify_platform.plugins.module_utils.release.cli"
 DEFAULTS = {
     "manifest": None, "resolve_tags": False, "platforms": [], "concurrency": 4, "registry": None, "project": None,
     "source_credentials": [], "source_ca_path": None, "source_validate_certs": True, "dest_username": None,
@@ -111,121 +108,6 @@ def settings_from(params, workdir):
         verify=p["verify"], check_mode=bool(p["check_mode"]), copy_timeout=copy_timeout, push_tags=bool(p["push_tags"]),
         progress_token=p["progress_token"], sink=None, check_space=bool(p["check_space"]),
         cosign_key=p["cosign_public_key"], cosign=p["cosign_path"], cosign_ignore_tlog=bool(p["cosign_ignore_tlog"]))
-
-
-def _result(result_file):
-    """The detached run's outcome, ``{"rc": int, "stdout": str}``, once it wrote it (else None)."""
-    try:
-        with open(result_file) as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid):
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, ValueError, TypeError):
-        return False
-    try:  # a child of this process that ended is a zombie until reaped: reap it
-        done, _status = os.waitpid(int(pid), os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
-
-
-def wait(params, clock=time.time, sleep=time.sleep):
-    """Block until the run with ``token`` ends (or its async job does) or ``timeout`` seconds pass.
-
-    Returns ``{"finished": bool, "line": progress line, "state": progress}``, plus ``result``
-    (``{"rc", "stdout"}``) when a detached run's ``result_file`` is written; the role
-    calls this between two progress lines, so one process replaces a wait, a read
-    and a status check. A detached run (``pid``) that ended without writing its result
-    is finished too, with a result that says so.
-    """
-    directory, token = params.get("directory"), params.get("token")
-    deadline = clock() + float(params.get("timeout") or 20)
-    job_file, result_file, pid = params.get("job_file"), params.get("result_file"), params.get("pid")
-    poll = 0.02
-    while True:
-        state = progress.read(directory) if directory else {}
-        mine = state.get("token") == token
-        finished = bool(mine and state.get("finished"))
-        result = _result(result_file) if result_file else None
-        if result_file:
-            # The engine marks its progress finished before it writes its report: wait for the report.
-            finished = result is not None
-            if result is None and pid and not _alive(pid):
-                result = _result(result_file) or {"rc": 3, "stdout": json.dumps({
-                    "failed": True, "changed": False, "error": "EngineLost",
-                    "msg": "the mirror engine (pid %s) ended without a report; see %s.stderr" % (pid, result_file)})}
-                finished = True
-        if not finished and job_file:
-            try:
-                with open(job_file) as handle:
-                    job = json.load(handle)
-                # Ansible's async wrapper writes {"started": 1, ...} first, then the task's result.
-                finished = "started" not in job
-            except (OSError, ValueError):
-                pass
-        now = clock()
-        if finished or now >= deadline:
-            answer = {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
-            if result is not None:
-                answer["result"] = result
-            if pid:
-                answer["pid"] = pid
-            return answer
-        # Short polls first: a rerun ends within a second, and a fixed half-second poll was a
-        # tenth of it; then at most every half second (one small file read each).
-        sleep(min(poll, deadline - now))
-        poll = min(poll * 1.5, 0.5)
-
-
-def _drop_finished(runs):
-    """Delete the reports (and stderr) of earlier runs that ended; a run still going has no report yet."""
-    for name in os.listdir(runs):
-        if name.endswith(".json"):
-            for path in (name, name + ".stderr", name + ".tmp"):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(runs, path))
-
-
-def start(params, python=None, environ=None, pythonpath=None):
-    """Start the engine detached (its own session, so the role's task may end while it runs), then wait.
-
-    ``params["start"]``: ``result_file`` (where the run writes ``{"rc", "stdout"}``, 0600),
-    ``timeout`` (seconds to wait here), ``run_timeout`` (seconds after which the run stops
-    itself and its copies, as ``async`` did). Answers as :func:`wait`, plus the run's ``pid``.
-    ``environ``: the engine's environment (default: this process's). The directory that holds
-    ``ansible_collections/`` with this package is put first on its ``PYTHONPATH``: ``pythonpath``
-    when given (a module's own copy is deleted when the module ends), else this file's.
-    """
-    params = dict(params)
-    opts = params.pop("start")
-    result_file = opts["result_file"]
-    parent = os.path.dirname(result_file)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    _drop_finished(parent or ".")
-    params["run"] = {"result_file": result_file, "timeout": int(opts.get("run_timeout") or 0)}
-    env = dict(os.environ if environ is None else environ)
-    package = os.path.dirname(os.path.abspath(__file__))
-    root = pythonpath or os.path.abspath(os.path.join(package, *[os.pardir] * 6))  # the directory that holds ansible_collections/
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        # pylint: disable-next=ansible-bad-function,consider-using-with
-        proc = subprocess.Popen(  # noqa: S603 - argv built here
-            [python or sys.executable, "-m", COMMAND], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=fd, env=env,
-            start_new_session=True, close_fds=True)
-    finally:
-        os.close(fd)
-    proc.stdin.write(json.dumps(params).encode("utf-8"))
-    proc.stdin.close()
-    answer = wait({"directory": params.get("directory"), "token": params.get("progress_token"),
-                   "timeout": opts.get("timeout"), "result_file": result_file, "pid": proc.pid})
-    return answer
 
 
 class _RunTimeout(Exception):

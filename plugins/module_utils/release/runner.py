@@ -7,7 +7,7 @@ Shared by the ``mirror_engine`` action plugin, which runs it in the controller's
 when the mirror host is the controller (no module to build, no interpreter to start:
 about a second of CPU per ``ansible-playbook`` run, issue 20), and by the
 ``mirror_engine`` module, which runs it on any other mirror host. Either way the engine
-itself runs as its own process (``cli.py``): detached for a real run, so that the
+itself runs as its own process (``cli.py``, started by ``detach.py``): detached for a real run, so that the
 copy may outlive the task; to its end for the plan of check mode, which writes nothing.
 """
 
@@ -19,10 +19,18 @@ import json
 import os
 import sys
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import cli
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import detach
 
 ARGUMENT_SPEC = {
-    "params": {"type": "dict", "no_log": True},
+    # Not no_log as a whole: every value of it (4, "0", a path) would be masked in the answer too.
+    # The secrets come in the two options below, which are.
+    "params": {"type": "dict"},
+    "dest_password": {"type": "str", "no_log": True},
+    "source_credentials": {"type": "list", "elements": "dict", "default": [], "options": {
+        "registry": {"type": "str", "required": True},
+        "username": {"type": "str", "required": True},
+        "password": {"type": "str", "required": True, "no_log": True},
+    }},
     "pid": {"type": "int"},
     "directory": {"type": "path", "required": True},
     "token": {"type": "str", "required": True, "no_log": False},
@@ -51,22 +59,24 @@ def step(args, check_mode, run_sync, environ=None):
 
     ``run_sync(argv, stdin_text, env)`` -> ``(rc, stdout, stderr)`` runs the plan to its end.
     Returns the task's result: ``finished``, ``line``, ``pid``, and when the run ended its
-    ``rc`` and ``report`` (the engine's answer), or ``output`` when the engine gave none.
+    ``engine_rc`` and ``report`` (the engine's answer), or ``output`` when the engine gave none.
+    Not ``rc``: Ansible fails a task whose ``rc`` is not 0, and the role's own task says why it failed.
     """
     python = args.get("python") or sys.executable
     env = environment(args, environ)
     params = args.get("params")
     if params is not None:
-        params = dict(params, directory=args["directory"], progress_token=args["token"], check_mode=bool(check_mode))
+        params = dict(params, directory=args["directory"], progress_token=args["token"], check_mode=bool(check_mode),
+                      dest_password=args.get("dest_password"), source_credentials=args.get("source_credentials") or [])
     if params is not None and check_mode:
-        rc, out, err = run_sync([python, "-m", cli.COMMAND], json.dumps(params), env)
+        rc, out, err = run_sync([python, "-m", detach.COMMAND], json.dumps(params), env)
         answer = {"finished": True, "line": "check mode: planned", "state": {},
                   "result": {"rc": rc, "stdout": out, "stderr": err}}
     elif params is not None:
         params["start"] = {"result_file": result_file(args), "timeout": args["timeout"], "run_timeout": args["run_timeout"]}
-        answer = cli.start(params, python=python, environ=env, pythonpath=args.get("pythonpath"))
+        answer = detach.start(params, python=python, environ=env, pythonpath=args.get("pythonpath"))
     else:
-        answer = cli.wait({"directory": args["directory"], "token": args["token"], "timeout": args["timeout"],
+        answer = detach.wait({"directory": args["directory"], "token": args["token"], "timeout": args["timeout"],
                            "result_file": result_file(args), "pid": args["pid"]})
     return outcome(answer)
 
@@ -77,7 +87,7 @@ def outcome(answer):
               "pid": answer.get("pid")}
     ended = answer.get("result")
     if ended is not None:
-        result["rc"] = ended.get("rc")
+        result["engine_rc"] = ended.get("rc")
         text = ended.get("stdout") or ""
         try:
             report = json.loads(text)

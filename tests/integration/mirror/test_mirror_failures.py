@@ -96,6 +96,23 @@ def test_tag_only_reference_is_refused_unless_resolved_and_recorded(lab, tmp_pat
     assert inventory["images"][0]["digest"] == lab.digests["app-oci"] and inventory["images"][0]["resolved_from_tag"]
 
 
+def test_the_engines_own_failure_reaches_the_role_with_its_message(lab, disk, tmp_path):  # noqa: F811
+    """A run the engine refuses (its exit status 1) fails in the role's own task, with the engine's
+    message and no secret: the mirror_engine step answers with ``engine_rc``, not ``rc``, which would
+    fail the step itself, its answer hidden by no_log."""
+    src, manifest = disk
+    project = lab.unique("corrupt")
+    lab.harbor_project(project)
+    blob = sorted((src / "run" / "store" / "blobs" / "sha256").iterdir())[0]
+    blob.write_bytes(b"x" * blob.stat().st_size)
+    run = lab.run_role("disk_to_mirror", src / "run", manifest, mirror_project=project, mirror_archive_size="0")
+    assert run.returncode != 0
+    failed = [r for r in run.results if r.get("failed")]
+    assert [r["_task"] for r in failed] == ["airgap.dify_platform.mirror : Fail when the run failed"], failed
+    assert "do not match their digest (corrupted)" in failure_message(run) and "nothing was pushed" in failure_message(run)
+    assert PUSH_SECRET not in json.dumps(run.data)
+
+
 def test_wrong_harbor_password_fails_before_anything_is_pushed(lab, disk, tmp_path):  # noqa: F811
     src, manifest = disk
     project = lab.unique("wrongpw")

@@ -23,7 +23,7 @@ BASIC = "Basic " + base64.b64encode(b"robot:S3cret-pw").decode()
 
 class Registry(BaseHTTPRequestHandler):
     scheme = "basic"
-    log = []
+    log = ()  # each fixture's subclass gets its own list
 
     def log_message(self, *args):  # quiet
         pass
@@ -36,7 +36,7 @@ class Registry(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         auth = self.headers.get("Authorization")
         type(self).log.append((self.path, auth))
         if self.path.startswith("/token?"):
@@ -108,12 +108,14 @@ def test_parse_challenge():
     assert parse_challenge('Basic realm="r"') == ("basic", {"realm": "r"})
 
 
+class _Closure:
+    children = ()
+    sparse = False
+
+
 class _Item:
     digest = DIGEST
-
-    class closure:  # noqa: N801 - a stand-in for the image's closure
-        children = []
-        sparse = False
+    closure = _Closure()
 
 
 class _Skopeo:
