@@ -13,10 +13,10 @@ short_description: Start, follow or plan one run of the mirror engine
 version_added: 0.1.0
 description:
   - The step of the C(airgap.dify_platform.mirror) role that runs its engine
-    (C(plugins/module_utils/release), its own process): with O(params), start a run detached,
-    so that a copy may outlive the task, and wait for it at most O(timeout) seconds;
-    with O(pid), wait for that run again. The answer holds the run's progress line and,
-    once it ended, the engine's report.
+    (C(plugins/module_utils/release), its own process).
+  - With O(params), start a run detached, so that a copy may outlive the task, and wait for it
+    at most O(timeout) seconds. With O(pid), wait for that run again. The answer holds the run's
+    progress line and, once it ended, the engine's report.
   - In check mode, O(params) plans the run instead and waits for the plan. The plan contacts
     the registries and writes nothing.
   - The role calls this. Its options are the engine's parameters, listed in C(plugins/module_utils/release/cli.py).

@@ -40,7 +40,8 @@ import traceback
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError, ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import engine
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release.detach import COMMAND, start, wait  # noqa: F401 - the command's API
+# The command's API: start and wait live in detach.py, which the role's step imports alone.
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.detach import start, wait
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.manifest import parse_manifest
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.policy import check_public_key, write_policy
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Endpoint

@@ -77,7 +77,7 @@ def step(args, check_mode, run_sync, environ=None):
         answer = detach.start(params, python=python, environ=env, pythonpath=args.get("pythonpath"))
     else:
         answer = detach.wait({"directory": args["directory"], "token": args["token"], "timeout": args["timeout"],
-                           "result_file": result_file(args), "pid": args["pid"]})
+                              "result_file": result_file(args), "pid": args["pid"]})
     return outcome(answer)
 
 
