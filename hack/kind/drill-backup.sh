@@ -261,9 +261,13 @@ prepare() {
   say "prepared in $(since "$t0")s"
 }
 
-write_timings() {
-  printf '%s\n' "${TIMINGS[@]}" | "$PY" -c 'import json, sys; print(json.dumps({l.split()[0]: float(l.split()[1]) for l in sys.stdin}, indent=1))' \
-    >"$WORK/prepare-timings.json"
+write_timings() { # MERGE=1: into the timings already recorded (steps run one call after another)
+  local before='{}'
+  [[ ${MERGE:-0} == 1 && -s $WORK/prepare-timings.json ]] && before=$(cat "$WORK/prepare-timings.json")
+  printf '%s\n' "${TIMINGS[@]}" | "$PY" -c 'import json, sys
+t = json.loads(sys.argv[1]); t.update({l.split()[0]: float(l.split()[1]) for l in sys.stdin}); print(json.dumps(t, indent=1))' \
+    "$before" >"$WORK/prepare-timings.json.new"
+  mv "$WORK/prepare-timings.json.new" "$WORK/prepare-timings.json"
 }
 
 # steps STEP...: some of prepare's steps, in the order given, on a cluster prepared up to them.
@@ -278,7 +282,7 @@ steps() {
     esac
   done
   TIMINGS+=("steps $(since "$t0")")
-  write_timings
+  MERGE=1 write_timings
 }
 
 case ${1:-prepare} in

@@ -89,6 +89,8 @@ def playbook(name, inventories, extra_vars, kubeconfig, tmp_path):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false",
                K8S_AUTH_KUBECONFIG=kubeconfig, ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    # An inherited callback (profile_tasks, say) would print after the json document and make it unreadable.
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     path = tmp_path / ("%s-vars.json" % name)
     path.write_text(json.dumps(extra_vars))
     path.chmod(0o600)
