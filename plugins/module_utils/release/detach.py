@@ -102,6 +102,11 @@ def _drop_finished(runs):
                     os.unlink(os.path.join(runs, path))
 
 
+def package_root():
+    """The directory that holds ``ansible_collections/`` with this package."""
+    return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 6))
+
+
 def start(params, python=None, environ=None, pythonpath=None):
     """Start the engine detached (its own session, so the role's task may end while it runs), then wait.
 
@@ -121,8 +126,7 @@ def start(params, python=None, environ=None, pythonpath=None):
     _drop_finished(parent or ".")
     params["run"] = {"result_file": result_file, "timeout": int(opts.get("run_timeout") or 0)}
     env = dict(os.environ if environ is None else environ)
-    package = os.path.dirname(os.path.abspath(__file__))
-    root = pythonpath or os.path.abspath(os.path.join(package, *[os.pardir] * 6))  # the directory that holds ansible_collections/
+    root = pythonpath or package_root()
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -48,9 +48,10 @@ def result_file(args):
 
 
 def environment(args, environ=None):
+    """The engine's environment: ``PYTHONPATH`` starts with the directory that holds the engine."""
     env = dict(os.environ if environ is None else environ)
-    if args.get("pythonpath"):
-        env["PYTHONPATH"] = os.pathsep.join([args["pythonpath"]] + [p for p in [env.get("PYTHONPATH")] if p])
+    root = args.get("pythonpath") or detach.package_root()
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 
 
