@@ -24,12 +24,17 @@ from helpers.paths import COLLECTIONS_ROOT, REPO
 sys.path.insert(0, str(REPO / "tests" / "integration" / "keycloak"))
 from keycloak_server import get_server
 
-from harness.litellm.litellm_harness import get_stack
+sys.path.insert(0, str(REPO / "tests" / "integration" / "litellm"))
+from role_proxy import RoleStack, mock_model
 
 PLAYBOOK = REPO / "playbooks" / "portal_users.yml"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 SYNC = "Sync each person's LiteLLM user and key with their tier's team, models and budget"
 MEMBERS = "Read the members of each tier's Keycloak group"
+REPORT = "Report what the run did"
+# The header Open WebUI names the signed-in person with (open_webui/utils/headers.py, v0.11.4), which the litellm
+# role maps to a customer with the open_webui wave on.
+CHARGED_TO = "X-OpenWebUI-User-Email"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +44,13 @@ def keycloak():
 
 @pytest.fixture(scope="module")
 def litellm():
-    return get_stack()
+    """A real LiteLLM with the litellm role's configuration for the open_webui wave: Open WebUI's header names the
+    person (a customer), and the tiers' models answer (mock_response) at a price, so a budget can refuse them."""
+    stack = RoleStack({"dify_platform_components": ["foundation", "postgres", "litellm", "open_webui"],
+                       "litellm_models": [mock_model("gpt-test"), mock_model("embed-test")],
+                       "litellm_workload_keys": []}).start()
+    yield stack
+    stack.stop()
 
 
 def patiently(kc, method, path, body, exists):
@@ -214,12 +225,41 @@ def test_group_membership_decides_budgets_on_every_run(tmp_path, keycloak, litel
     assert results[SYNC]["changed"] is False and stats["changed"] == 0, results[SYNC]["actions"]
 
 
-def test_a_person_who_leaves_every_tier_loses_the_key(tmp_path, keycloak, litellm, realm):
-    dave = realm.person("dave", "users")
+def customer_budget(litellm, person):
+    status, body = litellm.api("GET", "/customer/info?" + urllib.parse.urlencode({"end_user_id": person}))
+    assert status == 200, body
+    return (body.get("litellm_budget_table") or {}).get("max_budget")
+
+
+def test_a_person_who_leaves_every_tier_loses_the_key_and_the_customer_budget(tmp_path, keycloak, litellm, realm):
+    """Open WebUI's calls are charged to the person as a customer, on Open WebUI's own key: leaving every tier must
+    close that customer's budget too, not only delete the person's key."""
+    dave, erin = realm.person("dave", "users"), realm.person("erin", "users")
     run_playbook(tmp_path, keycloak, litellm, realm)
     assert litellm.key("portal-" + dave) is not None
+    assert customer_budget(litellm, dave) == 5.0
+    status, body = litellm.api("POST", "/key/generate", {"models": ["gpt-test"]})
+    assert status == 200, body
+    open_webui_key = body["key"]
+    assert litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: dave})[0] == 200
+
     user = realm.user_id("dave-" + realm.uid)
     assert keycloak.api("DELETE", realm.path("/users/%s/groups/%s" % (user, realm.groups["users"])))[0] == 204
     results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
     assert [(a["op"], a["id"]) for a in results[SYNC]["actions"]] == [("delete", "portal-" + dave)]
     assert litellm.key("portal-" + dave) is None
+    assert results[REPORT]["msg"]["closed_customers"] == [dave]
+    assert customer_budget(litellm, dave) == -1.0 and customer_budget(litellm, erin) == 5.0
+    status, body = litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: dave})
+    assert status == 422 and "ExceededBudget: End User=%s over budget" % dave in str(body), (status, body)
+    assert litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: erin})[0] == 200, "erin is still in her tier"
+
+    # Nothing more to do on the next run.
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert results[REPORT]["msg"]["closed_customers"] == [] and stats["changed"] == 0, results[SYNC]["actions"]
+
+    # Back in a tier, back to its budget, and served again.
+    assert keycloak.api("PUT", realm.path("/users/%s/groups/%s" % (user, realm.groups["users"])))[0] == 204
+    run_playbook(tmp_path, keycloak, litellm, realm)
+    assert customer_budget(litellm, dave) == 5.0
+    assert litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: dave})[0] == 200
