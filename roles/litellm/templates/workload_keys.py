@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: airgap.dify_platform contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING, or gpl-3.0.txt at www.gnu.org/licenses). No URL with a scheme
+# here: the connectivity contract reads URLs in mounted ConfigMaps as connections (tests/connectivity/derive.py).
 """Make the platform's own workloads' LiteLLM virtual keys, from inside the proxy's pod.
 
 Run by the proxy container's postStart hook (roles/litellm/templates/litellm.yml.j2),
@@ -106,8 +107,8 @@ class Proxy(object):
         return None if info.get("status") == "deleted" else info
 
     def keys_with_alias(self, alias):
-        body = self.call("GET", "/key/list?" + urlencode({"key_alias": alias, "return_full_object": "true",
-                                                           "size": "100"}))
+        query = urlencode({"key_alias": alias, "return_full_object": "true", "size": "100"})
+        body = self.call("GET", "/key/list?" + query)
         return [k for k in (body or {}).get("keys") or [] if isinstance(k, dict) and k.get("key_alias") == alias]
 
 
