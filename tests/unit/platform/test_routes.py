@@ -12,6 +12,7 @@ What is checked is what OpenShift's router would do with them (issue 14, defects
 import re
 
 import pytest
+import yaml
 
 from helpers.paths import REPO
 from helpers.playbook import run_tasks
@@ -146,22 +147,42 @@ def test_the_route_has_one_home():
     assert homes == ["roles/dify_platform/templates/platform/route.j2"]
 
 
-def input_errors(role, **values):
-    """The role's own input rules (__<role>_input_errors, which dify_platform checks before any wave)."""
+def input_errors(role, *cases):
+    """The role's own input rules (__<role>_input_errors, which dify_platform checks before any wave),
+    one list per case ({variable: value} set on top of BASE), read in one ansible-playbook run: each
+    case's facts are set from BASE again, so that no case sees another's values."""
     platform, directory = REPO / "roles" / "dify_platform", REPO / "roles" / role
     tasks = [{"name": "load %s" % path, "ansible.builtin.include_vars": {"file": str(path)}}
              for path in (platform / "defaults" / "main.yml", platform / "vars" / "main.yml",
                           directory / "defaults" / "main.yml", directory / "vars" / "main.yml")]
-    tasks += [{"name": "inputs", "ansible.builtin.set_fact": dict(BASE, dify_pip_index_url="https://pypi.example.test/simple", **values)},
-              {"name": "rules", "ansible.builtin.debug": {"msg": "{{ __%s_input_errors }}" % role}}]
-    result = run_tasks(tasks).result("rules")
-    assert not result.get("failed"), result.get("msg")
-    return result["msg"]
+    earlier = set()
+    for number, values in enumerate(cases):
+        facts = dict(BASE, dify_pip_index_url="https://pypi.example.test/simple")
+        # A key an earlier case set goes back to the role's own default (set_fact outranks the
+        # include_vars above, so the default is read from the role's file here).
+        facts.update((key, role_default(role, key)) for key in earlier if key not in values)
+        facts.update(values)
+        earlier.update(values)
+        tasks += [{"name": "inputs %d" % number, "ansible.builtin.set_fact": facts},
+                  {"name": "rules %d" % number, "ansible.builtin.debug": {"msg": "{{ __%s_input_errors }}" % role}}]
+    play = run_tasks(tasks)
+    errors = []
+    for number in range(len(cases)):
+        result = play.result("rules %d" % number)
+        assert not result.get("failed"), result.get("msg")
+        errors.append(result["msg"])
+    return errors
+
+
+def role_default(role, key):
+    defaults = yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text())
+    return defaults[key]
 
 
 @pytest.mark.parametrize("role", sorted(ROUTED))
 def test_a_timeout_the_router_would_ignore_is_refused(role):
     variable = ROUTED[role][1]
-    assert input_errors(role) == []
-    [error] = input_errors(role, **{variable: "1 hour"})
+    default, refused = input_errors(role, {}, {variable: "1 hour"})
+    assert default == []
+    [error] = refused
     assert error.startswith(variable + " must be a router timeout") and "1 hour" in error
