@@ -2,7 +2,9 @@
 # The ansible-core matrix: for each ROW (ansible-core version @ Python version, for
 # example 2.16.19@3.11), ansible-test sanity (hack/sanity.sh, no ignore files) and
 # the unit tests, each row in its own cached venv (hack/matrix/venv.sh), one row
-# after another. With --converge-ends, the first and the last row also converge the
+# after another; within a row sanity and the unit tests run side by side (each is
+# single-threaded: two cores, two steps; MATRIX_PARALLEL=0 runs them one after the
+# other). With --converge-ends, the first and the last row also converge the
 # platform on the local control plane twice (hack/matrix/converge.sh: the second
 # run must change nothing). --covered ROW names a row that other phases of `make test` run
 # (`make sanity` and `make units` run the pin of requirements.txt): it is not run again, and
@@ -16,6 +18,7 @@ repo=$(cd "$here/../.." && pwd -P)
 cache=${AIRGAP_CACHE:-$HOME/.cache/airgap-dify-platform}
 export AIRGAP_CACHE=$cache
 converge_ends=false
+parallel=${MATRIX_PARALLEL:-1}
 covered=()
 while [ "$#" -gt 0 ]; do
   case $1 in
@@ -59,6 +62,20 @@ step() {
   cpu_seconds=$((cpu_now - cpu_start))
 }
 
+# step, in a background subshell: its result, wall-clock and CPU seconds go to file $2 as
+# "result seconds cpu_seconds". The subshell has a CPU file of its own.
+bg_step() {
+  local log=$1 out=$2
+  shift 2
+  rm -f "$out"
+  (
+    cpu_file=$(mktemp)
+    step "$log" "$@"
+    rm -f "$cpu_file"
+    printf '%s %s %s\n' "$result" "$seconds" "$cpu_seconds" >"$out"
+  ) &
+}
+
 # The latest run of phase $1 of `make test` in this cache: "pass (N s)", "FAIL (N s)" or "not run".
 phase_result() {
   awk -F'\t' -v p="$1" '$1 == p { last = ($3 == 0 ? "pass" : "FAIL") " (" int($4) " s, " $5 ")" } END { print (last ? last : "not run") }' \
@@ -97,13 +114,25 @@ for row in "${rows[@]}"; do
   # (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH), so the row's venv links them into its site-packages.
   ln -sfn "$collections" "$(echo "$venv"/lib/python3*/site-packages)/ansible_collections"
 
-  step "$logs/$core-sanity.log" env ANSIBLE_CORE="$core" SANITY_PYTHON="$python_version" "$repo/hack/sanity.sh"
-  sanity="$result ($seconds s, CPU $cpu_seconds s)"
-  [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-sanity.log" >&2; }
+  # Sanity and the unit tests share nothing (sanity works in a copy of its own, hack/sanity.sh),
+  # and each keeps one core busy: beside each other, unless MATRIX_PARALLEL=0.
+  sanity_cmd=(env ANSIBLE_CORE="$core" SANITY_PYTHON="$python_version" "$repo/hack/sanity.sh")
+  if [ "$parallel" = 1 ]; then
+    bg_step "$logs/$core-sanity.log" "$logs/$core-sanity.step" "${sanity_cmd[@]}"
+    sanity_pid=$!
+  else
+    step "$logs/$core-sanity.log" "${sanity_cmd[@]}"
+    printf '%s %s %s\n' "$result" "$seconds" "$cpu_seconds" >"$logs/$core-sanity.step"
+  fi
 
   step "$logs/$core-units.log" env PATH="$venv/bin:$PATH" "$repo/hack/pytest.sh" -q "$repo/tests/unit"
   units="$result ($seconds s, CPU $cpu_seconds s, $(grep -Eo '[0-9]+ (passed|failed)' "$logs/$core-units.log" | tail -n 2 | paste -sd, - || echo '0 passed'))"
   [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-units.log" >&2; }
+
+  [ "$parallel" = 1 ] && { wait "$sanity_pid" || true; }
+  read -r result seconds cpu_seconds <"$logs/$core-sanity.step" || { result=FAIL seconds=0 cpu_seconds=0; }
+  sanity="$result ($seconds s, CPU $cpu_seconds s)"
+  [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-sanity.log" >&2; }
 
   converge="not run (middle row)"
   if $converge_ends && { [ "$row" = "${ran[0]}" ] || [ "$row" = "${ran[-1]}" ]; }; then
