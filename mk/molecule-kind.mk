@@ -12,8 +12,9 @@ MOLECULE_KIND_ACTION ?= test
 # harbor-standin prerequisite and by prepare.yml's `make harbor-standin` (which inherits IMAGES):
 # a recipe no wave uses, or one still being written, never holds the scenario up.
 MOLECULE_KIND_IMAGES ?= redis squid standin postgres cnpg-operator litellm otel-collector seaweedfs keycloak oauth2-proxy static-web
-# 1 adds the open_webui wave and its browser tests (molecule/kind/host_vars, verify.yml): its image (1.7 GB,
-# hack/images/open-webui) is then built and pushed too. Off by default (docs/molecule-kind.md: its cost).
+# 1 adds the open_webui wave and its browser tests (molecule/kind/host_vars, verify.yml); its image (1.7 GB,
+# hack/images/open-webui) is then built and pushed with the others. Off by default until a whole run with it
+# passes (docs/molecule-kind.md: its runs and what it costs).
 MOLECULE_KIND_OPEN_WEBUI ?= 0
 ifeq ($(MOLECULE_KIND_OPEN_WEBUI),1)
 MOLECULE_KIND_IMAGES += open-webui
