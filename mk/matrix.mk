@@ -14,7 +14,8 @@ MATRIX_COVERED ?= $(shell sed -n 's/^ansible-core==//p' requirements.txt)@3.11
 
 # Not yet a phase of `make test` (the line below stays commented): its one clean run took 23 min
 # with each row's steps one after the other; with sanity beside units (hack/matrix/run.sh) the
-# projection is 15 to 16 min, and make test with it about 76 to 82 min of CI's 90
+# projection is 15 to 16 min on a free 2-core runner (23 on a busy one), and make test with it
+# about 76 to 89 min of CI's 90
 # (docs/ansible-core-matrix.md, session 9): the lead's call. The pin's row is already
 # run by `sanity` and `units`; docs/ansible-core-matrix.md gives each row's cost and what to drop
 # first (never the ends).
