@@ -56,7 +56,11 @@ def test_the_wait_returns_only_once_the_port_answers(pod):
         with pytest.raises(subprocess.TimeoutExpired):
             waiter.wait(timeout=3)  # refused: still waiting
         server = socket.create_server(("127.0.0.1", port))
-        accepted = threading.Thread(target=lambda: server.accept()[0].close(), daemon=True)
+
+        def accept_one():
+            server.accept()[0].close()
+
+        accepted = threading.Thread(target=accept_one, daemon=True)
         accepted.start()
         assert waiter.wait(timeout=20) == 0
         assert "waiting for 127.0.0.1:%d" % port in waiter.stdout.read()
