@@ -419,13 +419,14 @@ class Stack:
         if self.postgres is not None:
             self.postgres.stop()
 
-    def api(self, method, path, body=None, key=None):
-        """(status, parsed JSON) of one request with the master key; for tests to read the server back."""
+    def api(self, method, path, body=None, key=None, headers=None, timeout=60):
+        """(status, parsed JSON) of one request with the master key (or ``key``, plus extra ``headers``)."""
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Authorization": "Bearer " + (key or self.master_key), "Content-Type": "application/json"}
+        headers = dict({"Authorization": "Bearer " + (key or self.master_key), "Content-Type": "application/json"},
+                       **(headers or {}))
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  (self.url is http)
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  (self.url is http)
                 raw = response.read()
                 return response.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as exc:

@@ -13,12 +13,9 @@ ConfigMap and run as the pod's postStart hook runs it: with the proxy's URL and
 master key in its environment.
 """
 
-import json
 import os
 import subprocess
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from harness.litellm import litellm_harness as harness
@@ -104,20 +101,8 @@ class RoleStack(harness.Stack):
 
     def chat(self, key, model, headers=None, body=None):
         """(status, parsed answer) of one chat completion sent with ``key`` and extra headers."""
-        data = json.dumps(dict({"model": model, "messages": [{"role": "user", "content": "Hello"}]},
-                               **(body or {}))).encode()
-        request = urllib.request.Request(  # noqa: S310 (loopback http)
-            self.url + "/v1/chat/completions", data=data, method="POST",
-            headers=dict({"Authorization": "Bearer " + key, "Content-Type": "application/json"}, **(headers or {})))
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            try:
-                return exc.code, json.loads(raw)
-            except ValueError:
-                return exc.code, raw.decode(errors="replace")
+        return self.api("POST", "/v1/chat/completions", key=key, headers=headers, timeout=120,
+                        body=dict({"model": model, "messages": [{"role": "user", "content": "Hello"}]}, **(body or {})))
 
     def spend_log(self, end_user):
         """[(model, spend, key alias)] of the spend log rows charged to ``end_user``, read in PostgreSQL."""

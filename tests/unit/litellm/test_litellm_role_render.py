@@ -10,21 +10,17 @@ import json
 import pytest
 import yaml
 
+from helpers.litellm_render import LITELLM_BASE
 from helpers.role_render import render_role_objects
 
 
-BASE = {
-    "dify_platform_namespace": "ai",
-    "dify_platform_domain": "apps.example.test",
-    "dify_platform_route_tls_termination": "edge",
-    "dify_platform_components": ["foundation", "postgres", "litellm"],
-    "dify_platform_images": {"litellm": "harbor.example.test/dify-platform/litellm-non_root@sha256:" + "a" * 64},
+BASE = dict(LITELLM_BASE, **{
     "litellm_models": [
         {"model_name": "gpt-4o", "model": "openai/gpt-4o", "api_key_secret": {"name": "openai", "key": "api-key"}},
         {"model_name": "llama", "model": "hosted_vllm/llama-3.1-70b", "api_base": "http://vllm.models.svc:8000/v1",
          "params": {"rpm": 100}},
     ],
-}
+})
 
 
 def render(**overrides):

@@ -14,17 +14,10 @@ import threading
 
 import pytest
 
+from helpers.litellm_render import LITELLM_BASE
 from helpers.role_render import render_role_objects
 
-BASE = {
-    "dify_platform_namespace": "ai",
-    "dify_platform_domain": "apps.example.test",
-    "dify_platform_route_tls_termination": "edge",
-    "dify_platform_components": ["foundation", "postgres", "litellm"],
-    "dify_platform_images": {"litellm": "harbor.example.test/dify-platform/litellm-non_root@sha256:" + "a" * 64},
-    "litellm_db_host": "pg-rw.ai.svc",
-    "litellm_db_port": 6543,
-}
+BASE = dict(LITELLM_BASE, litellm_db_host="pg-rw.ai.svc", litellm_db_port=6543)
 
 
 @pytest.fixture(scope="module")
