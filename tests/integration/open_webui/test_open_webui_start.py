@@ -86,7 +86,7 @@ def running(container, tmp_path_factory):
     password = uuid.uuid4().hex
     secrets = {"password": password, "username": "open_webui", "secret-key": uuid.uuid4().hex,
                "client-id": "open-webui", "client-secret": uuid.uuid4().hex,
-               "issuer-url": "https://keycloak.apps.example.test/realms/dify-platform", "master-key": uuid.uuid4().hex}
+               "issuer-url": "https://keycloak.apps.example.test/realms/dify-platform", "api-key": uuid.uuid4().hex}
     env = kubelet.container_env(container, lambda _name, key: secrets[key])
     ca = tmp_path_factory.mktemp("ca") / "ca-bundle.crt"
     ca.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text())
