@@ -107,15 +107,23 @@ def package_root():
     return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 6))
 
 
+def engine_environment(environ=None, pythonpath=None):
+    """The engine's environment: ``environ`` (default: this process's) with the directory that holds
+    ``ansible_collections/`` first on ``PYTHONPATH``: ``pythonpath`` when given (a module's own copy
+    is deleted when the module ends), else this file's."""
+    env = dict(os.environ if environ is None else environ)
+    root = pythonpath or package_root()
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
 def start(params, python=None, environ=None, pythonpath=None):
     """Start the engine detached (its own session, so the role's task may end while it runs), then wait.
 
     ``params["start"]``: ``result_file`` (where the run writes ``{"rc", "stdout"}``, 0600),
     ``timeout`` (seconds to wait here), ``run_timeout`` (seconds after which the run stops
     itself and its copies, as ``async`` did). Answers as :func:`wait`, plus the run's ``pid``.
-    ``environ``: the engine's environment (default: this process's). The directory that holds
-    ``ansible_collections/`` with this package is put first on its ``PYTHONPATH``: ``pythonpath``
-    when given (a module's own copy is deleted when the module ends), else this file's.
+    ``environ`` and ``pythonpath``: as :func:`engine_environment`.
     """
     params = dict(params)
     opts = params.pop("start")
@@ -125,9 +133,7 @@ def start(params, python=None, environ=None, pythonpath=None):
         os.makedirs(parent, exist_ok=True)
     _drop_finished(parent or ".")
     params["run"] = {"result_file": result_file, "timeout": int(opts.get("run_timeout") or 0)}
-    env = dict(os.environ if environ is None else environ)
-    root = pythonpath or package_root()
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    env = engine_environment(environ, pythonpath)
     fd = os.open(result_file + ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         # pylint: disable-next=ansible-bad-function,consider-using-with

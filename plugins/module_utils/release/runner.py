@@ -47,14 +47,6 @@ def result_file(args):
     return os.path.join(args["directory"], ".runs", "%s.json" % args["token"])
 
 
-def environment(args, environ=None):
-    """The engine's environment: ``PYTHONPATH`` starts with the directory that holds the engine."""
-    env = dict(os.environ if environ is None else environ)
-    root = args.get("pythonpath") or detach.package_root()
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    return env
-
-
 def step(args, check_mode, run_sync, environ=None):
     """Start (``params``) or follow (``pid``) a run; in check mode, ``params`` plans it instead.
 
@@ -64,18 +56,18 @@ def step(args, check_mode, run_sync, environ=None):
     Not ``rc``: Ansible fails a task whose ``rc`` is not 0, and the role's own task says why it failed.
     """
     python = args.get("python") or sys.executable
-    env = environment(args, environ)
     params = args.get("params")
     if params is not None:
         params = dict(params, directory=args["directory"], progress_token=args["token"], check_mode=bool(check_mode),
                       dest_password=args.get("dest_password"), source_credentials=args.get("source_credentials") or [])
     if params is not None and check_mode:
-        rc, out, err = run_sync([python, "-m", detach.COMMAND], json.dumps(params), env)
+        rc, out, err = run_sync([python, "-m", detach.COMMAND], json.dumps(params),
+                                detach.engine_environment(environ, args.get("pythonpath")))
         answer = {"finished": True, "line": "check mode: planned", "state": {},
                   "result": {"rc": rc, "stdout": out, "stderr": err}}
     elif params is not None:
         params["start"] = {"result_file": result_file(args), "timeout": args["timeout"], "run_timeout": args["run_timeout"]}
-        answer = detach.start(params, python=python, environ=env, pythonpath=args.get("pythonpath"))
+        answer = detach.start(params, python=python, environ=environ, pythonpath=args.get("pythonpath"))
     else:
         answer = detach.wait({"directory": args["directory"], "token": args["token"], "timeout": args["timeout"],
                               "result_file": result_file(args), "pid": args["pid"]})
