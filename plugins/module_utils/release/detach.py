@@ -15,6 +15,7 @@ __metaclass__ = type
 import contextlib
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -45,6 +46,21 @@ def _alive(pid):
         return True
 
 
+def _exit_handle(pid):
+    """A descriptor that becomes readable when process ``pid`` ends (Linux 5.3+ ``pidfd_open``), or None.
+
+    It lets the wait wake the moment the engine ends, where a poll that backs off to half a
+    second found it on average a quarter of a second late, per side of a mirror (issue 20).
+    """
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None or not pid:
+        return None
+    try:
+        return opener(int(pid))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def wait(params, clock=time.time, sleep=time.sleep):
     """Block until the run with ``token`` ends (or its async job does) or ``timeout`` seconds pass.
 
@@ -58,39 +74,52 @@ def wait(params, clock=time.time, sleep=time.sleep):
     deadline = clock() + float(params.get("timeout") or 20)
     job_file, result_file, pid = params.get("job_file"), params.get("result_file"), params.get("pid")
     poll = 0.02
-    while True:
-        state = progress.read(directory) if directory else {}
-        mine = state.get("token") == token
-        finished = bool(mine and state.get("finished"))
-        result = _result(result_file) if result_file else None
-        if result_file:
-            # The engine marks its progress finished before it writes its report: wait for the report.
-            finished = result is not None
-            if result is None and pid and not _alive(pid):
-                result = _result(result_file) or {"rc": 3, "stdout": json.dumps({
-                    "failed": True, "changed": False, "error": "EngineLost",
-                    "msg": "the mirror engine (pid %s) ended without a report; see %s.stderr" % (pid, result_file)})}
-                finished = True
-        if not finished and job_file:
-            try:
-                with open(job_file) as handle:
-                    job = json.load(handle)
-                # Ansible's async wrapper writes {"started": 1, ...} first, then the task's result.
-                finished = "started" not in job
-            except (OSError, ValueError):
-                pass
-        now = clock()
-        if finished or now >= deadline:
-            answer = {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
-            if result is not None:
-                answer["result"] = result
-            if pid:
-                answer["pid"] = pid
-            return answer
-        # Short polls first: a rerun ends within a second, and a fixed half-second poll was a
-        # tenth of it; then at most every half second (one small file read each).
-        sleep(min(poll, deadline - now))
-        poll = min(poll * 1.5, 0.5)
+    # The engine writes its report, then ends: its end is the moment to look for the report.
+    ended = _exit_handle(pid) if result_file else None
+    try:
+        while True:
+            state = progress.read(directory) if directory else {}
+            mine = state.get("token") == token
+            finished = bool(mine and state.get("finished"))
+            result = _result(result_file) if result_file else None
+            if result_file:
+                # The engine marks its progress finished before it writes its report: wait for the report.
+                finished = result is not None
+                if result is None and pid and not _alive(pid):
+                    result = _result(result_file) or {"rc": 3, "stdout": json.dumps({
+                        "failed": True, "changed": False, "error": "EngineLost",
+                        "msg": "the mirror engine (pid %s) ended without a report; see %s.stderr" % (pid, result_file)})}
+                    finished = True
+            if not finished and job_file:
+                try:
+                    with open(job_file) as handle:
+                        job = json.load(handle)
+                    # Ansible's async wrapper writes {"started": 1, ...} first, then the task's result.
+                    finished = "started" not in job
+                except (OSError, ValueError):
+                    pass
+            now = clock()
+            if finished or now >= deadline:
+                answer = {"finished": finished, "line": state.get("line", "starting") if mine else "starting", "state": state}
+                if result is not None:
+                    answer["result"] = result
+                if pid:
+                    answer["pid"] = pid
+                return answer
+            if ended is not None:
+                # Asleep until the engine ends or the round is over; once it ended, the next look finds
+                # its report (or, once its parent reaped it, its loss), polling from then on.
+                if select.select([ended], [], [], max(0.0, deadline - now))[0]:
+                    os.close(ended)
+                    ended = None
+                continue
+            # Without a pidfd: short polls first (a rerun ends within a second, and a fixed half-second
+            # poll was a tenth of it), then at most every half second (one small file read each).
+            sleep(min(poll, deadline - now))
+            poll = min(poll * 1.5, 0.5)
+    finally:
+        if ended is not None:
+            os.close(ended)
 
 
 def _drop_finished(runs):

@@ -107,6 +107,30 @@ def test_wait_sees_an_engine_that_ended_without_its_report(tmp_path):
     assert answer["result"]["rc"] == 3 and "ended without a report" in answer["result"]["stdout"]
 
 
+def test_wait_wakes_when_the_engine_ends_without_polling(tmp_path):
+    """The wait sleeps on the engine's pidfd: it answers when the engine ends, never by a poll that
+    backs off to half a second (a quarter of a second late on average, per side; issue 20)."""
+    import subprocess
+    import sys
+
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("no os.pidfd_open here (Python < 3.9 or not Linux): the wait polls")
+    result = tmp_path / "r.json"
+    engine_like = ("import json, os, sys, time\n"
+                   "time.sleep(0.5)\n"
+                   "open(sys.argv[1] + '.tmp', 'w').write(json.dumps({'rc': 0, 'stdout': '{}'}))\n"
+                   "os.replace(sys.argv[1] + '.tmp', sys.argv[1])\n")
+    proc = subprocess.Popen([sys.executable, "-c", engine_like, str(result)])  # pylint: disable=consider-using-with
+
+    def no_polling(_seconds):
+        pytest.fail("the wait polled instead of sleeping until the engine ended")
+
+    answer = cli.wait({"directory": str(tmp_path), "token": "t", "timeout": 60, "result_file": str(result),
+                       "pid": proc.pid}, sleep=no_polling)
+    assert answer["finished"] is True and answer["result"] == {"rc": 0, "stdout": "{}"}
+    proc.wait()
+
+
 def test_a_detached_run_past_its_timeout_reports_it_and_ends_its_copies(tmp_path):
     """mirror_timeout, as async did: the run writes a report saying so and stops every process of its session."""
     import subprocess
