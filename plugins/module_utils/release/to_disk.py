@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import archive as archives
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import inventory as inv
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import verified
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.check import check_space, verify_signatures
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.control import RunLock, Stopper
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.copy_to_disk import pull_image
@@ -26,6 +27,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release.progr
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.report import failure_message, finish, report_of
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.schedule import Task, run_tasks
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Skopeo
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.sources import SourceManifests
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.verify import ref_index_ok
 
 
@@ -47,7 +49,7 @@ def mirror_to_disk(settings):
                 Skopeo(src=settings.src, binary=settings.skopeo, policy_path=settings.policy_path,
                        registries_d=settings.registries_d) as skopeo:
             resolve_tags(items, crane.manifest, settings)
-            fetcher = Fetcher(crane.manifest, store)
+            fetcher = Fetcher(SourceManifests(settings.src, crane.manifest), store)
             plan_items(items, fetcher, settings, progress)
             needed = {}
             for item in items:
@@ -82,6 +84,13 @@ def mirror_to_disk(settings):
         blobs = {}
         for item in complete:
             blobs.update(item.closure.all)
+        # What crane checked as it fetched is not hashed again by disk_to_mirror on this host.
+        fetched = set()
+        for item in todo:
+            if item.status == "copied":
+                fetched.update(item.missing)
+        with contextlib.suppress(OSError):
+            verified.record_fetched(store, blobs, fetched)
         inventory = {
             "kind": inv.KIND, "schema": inv.SCHEMA, "release": release, "created": inv.now(),
             "platforms": sorted(settings.platforms) if settings.platforms else "all",

@@ -8,17 +8,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
 import json
 import os
 
-from ansible_collections.airgap.dify_platform.plugins.module_utils.release import inventory as inv
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import verified
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.control import parallel
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.model import MirrorError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.ocilayout import (
     REF_ANNOTATION,
     LayoutError,
-    atomic_write,
     blob_path,
     local_fetch,
     ref_dir,
@@ -42,45 +40,42 @@ def ref_index_ok(store, item):
 def verify_store(store, inventory, mode, progress, concurrency, check_mode=False):
     """Every blob of the inventory is there with the right size, and (full) the right sha256.
 
-    A full check is remembered in ``.verified`` (blob sizes, times and inodes):
-    a rerun on an unchanged store skips the hashing.
+    A blob whose sha256 was checked on this host, in the very file it is now (``verified.py``:
+    crane checked it while mirror_to_disk fetched it, or an earlier run hashed it), is not
+    hashed again; every other one is, and is recorded.
     """
     blobs = inventory.get("blobs") or {}
     progress.phase("verifying %d blobs (%s)" % (len(blobs), mode))
     problems = []
-    fingerprint = hashlib.sha256()
+    stats = {}
     for digest in sorted(blobs):
-        path = blob_path(store, digest)
         try:
-            stat = os.stat(path)
+            stats[digest] = stat = os.stat(blob_path(store, digest))
         except OSError:
             problems.append("blob %s is missing" % digest)
             continue
         if stat.st_size != blobs[digest]:
             problems.append("blob %s has %d bytes, the inventory says %d" % (digest, stat.st_size, blobs[digest]))
-        fingerprint.update(("%s %d %d %d\n" % (digest, stat.st_size, stat.st_mtime_ns, stat.st_ino)).encode())
     if problems:
         raise MirrorError("the mirror store %s does not match its inventory: %s" % (store, "; ".join(problems[:10])))
-    stamp_path = os.path.join(store, ".verified")
-    stamp = {"inventory": inv.digest_of_file(os.path.join(store, inv.INVENTORY)), "fingerprint": fingerprint.hexdigest()}
     if mode == "quick":
         return "sizes"
-    try:
-        with open(stamp_path, "rb") as handle:
-            if json.loads(handle.read().decode()) == stamp:
-                return "unchanged since the last full check"
-    except (OSError, ValueError):
-        pass
+    record = verified.load(store)
+    todo = [d for d in sorted(blobs) if not verified.unchanged(store, record, d, stats[d])]
 
     def check(digest):
         return None if sha256_file(blob_path(store, digest)) == digest else digest
 
-    bad = [d for d in parallel(check, sorted(blobs), max(2, concurrency)) if d]
+    bad = [d for d in parallel(check, todo, max(2, concurrency)) if d]
     if bad:
         raise MirrorError("%d blob(s) in %s do not match their digest (corrupted), first %s; nothing was pushed"
                           % (len(bad), store, bad[0]))
-    if not check_mode:
-        atomic_write(stamp_path, json.dumps(stamp).encode())
+    if todo and not check_mode:
+        verified.save(store, dict((d, verified.identity(stats[d])) for d in blobs))
+    if not todo:
+        return "sha256 of every blob, checked before on this host (unchanged since)"
+    if len(todo) < len(blobs):
+        return "sha256 of every blob (%d now, %d checked before on this host)" % (len(todo), len(blobs) - len(todo))
     return "sha256 of every blob"
 
 
