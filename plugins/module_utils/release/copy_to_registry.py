@@ -39,8 +39,13 @@ def push_tags(skopeo, item, source_ref, settings, stopper):
                 timeout=settings.copy_timeout, on_start=stopper.track)
 
 
-def copy_to_registry(settings, items, skopeo, progress, stopper, source_of):
-    """Push ``items`` (present ones skipped); ``source_of(item, child_descriptor_or_None)`` gives skopeo's source."""
+def copy_to_registry(settings, items, skopeo, progress, stopper, source_of, before_push):
+    """Push ``items`` (present ones skipped); ``source_of(item, child_descriptor_or_None)`` gives skopeo's source.
+
+    ``before_push()`` runs once before anything is pushed (the preflight: credentials, projects),
+    and only when something is to be pushed, or when asking the destination failed (it then says
+    why in its own words): a rerun that finds every image there starts no process (issue 20).
+    """
     for item in items:
         item.destination = destination_of(item, settings)
     # Asked from this process, not one skopeo process per image (issue 20); skopeo where it is unsure.
@@ -51,10 +56,17 @@ def copy_to_registry(settings, items, skopeo, progress, stopper, source_of):
         return item, is_present(skopeo, item, item.destination, presence)
 
     progress.phase("checking what the destination already holds", images_total=len(items))
-    for item, there in parallel(present, items, settings.concurrency):
+    try:
+        answers = parallel(present, items, settings.concurrency)
+    except CopyError:
+        before_push()  # a refused credential, a missing project, TLS: said as the preflight says it
+        raise
+    for item, there in answers:
         if there:
             item.status = "present"
     todo = [i for i in items if i.status != "present"]
+    if todo:
+        before_push()
     if settings.check_mode:
         for item in todo:
             item.status = "would_copy"
@@ -108,8 +120,12 @@ def copy_to_registry(settings, items, skopeo, progress, stopper, source_of):
 
 def registry_run(settings, items, release, started, stopper, progress, skopeo, source_of, extra):
     report_path = os.path.join(settings.directory, "reports", "%s-%s.json" % (settings.mode, settings.registry.replace(":", "_")))
-    missing_projects = preflight(skopeo, items, settings, progress)
-    tasks = copy_to_registry(settings, items, skopeo, progress, stopper, source_of)
+    missing_projects = []
+
+    def before_push():
+        missing_projects.extend(preflight(skopeo, items, settings, progress))
+
+    tasks = copy_to_registry(settings, items, skopeo, progress, stopper, source_of, before_push)
     failures = finish(settings, items, tasks, stopper)
     extra = dict(extra, report=report_path)
     if missing_projects:
