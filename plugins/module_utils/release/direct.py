@@ -19,6 +19,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release.model
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.plan import Fetcher, plan_items, resolve_tags
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.progress import Progress
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Skopeo
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release.sources import SourceManifests
 
 
 def mirror_to_mirror(settings):
@@ -37,7 +38,7 @@ def mirror_to_mirror(settings):
                 return skopeo.inspect_raw("docker://" + ref)
 
             resolve_tags(items, remote, settings)
-            plan_items(items, Fetcher(remote), settings, progress)
+            plan_items(items, Fetcher(SourceManifests(settings.src, remote)), settings, progress)
             if settings.policy_path or settings.cosign_key:
                 with Crane(settings.src, settings.crane) as crane:
                     verify_signatures(items, settings, progress, stopper, crane=crane, skopeo=skopeo)

@@ -54,12 +54,15 @@ def parse_challenge(header):
 class Presence:
     """Asks one registry host whether it holds manifests; thread-safe, tokens kept per scope."""
 
-    def __init__(self, host, credentials=None, ca_path=None, tls_verify=True, timeout=60, scheme="https"):
+    def __init__(self, host, credentials=None, ca_path=None, tls_verify=True, timeout=60, scheme="https", system_cas=False):
         self.host = host
         self.credentials = credentials  # (username, password) or None
         self.timeout = timeout
         self.base = "%s://%s" % (scheme, host)
-        context = ssl.create_default_context(cafile=ca_path or None)
+        # ``system_cas``: the system's CAs and ``ca_path`` both, as crane's bundle (crane.py) for the sources.
+        context = ssl.create_default_context(cafile=None if system_cas else (ca_path or None))
+        if system_cas and ca_path:
+            context.load_verify_locations(cafile=ca_path)
         if not tls_verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE

@@ -135,3 +135,30 @@ def test_is_present_asks_skopeo_only_when_unsure(registry):
     # Wrong credentials: the registry gives no final answer, skopeo (with its own auth file) is asked.
     assert is_present(skopeo, _Item(), "%s/proj/app" % host, Presence(host, ("robot", "wrong"), scheme="http"))
     assert skopeo.asked == ["docker://%s/proj/app@%s" % (host, DIGEST)]
+
+
+def test_source_manifests_are_read_here_and_crane_only_where_unsure(registry):
+    """mirror_to_disk's plan reads each manifest over HTTP(S) in the engine (one crane process per
+    manifest before, issue 20); crane answers what this cannot (404, 500, no host, wrong bytes)."""
+    from ansible_collections.airgap.dify_platform.plugins.module_utils.release.skopeo import Endpoint
+    from ansible_collections.airgap.dify_platform.plugins.module_utils.release.sources import SourceManifests
+
+    handler, host = registry
+    asked = []
+
+    def crane(ref):
+        asked.append(ref)
+        return b"from crane"
+
+    manifests = SourceManifests(Endpoint({host: ("robot", "S3cret-pw")}), crane, scheme="http")
+    assert manifests("%s/proj/app@%s" % (host, DIGEST)) == MANIFEST
+    assert manifests("%s/proj/app@%s" % (host, DIGEST)) == MANIFEST
+    assert asked == []
+    unsure = ["%s/proj/app@sha256:%s" % (host, "0" * 64),  # 404: crane says "not found" in its words
+              "%s/proj/broken@%s" % (host, DIGEST),  # 500
+              "proj/app@%s" % DIGEST,  # no registry host
+              "%s/proj/app:v1" % host]  # a tag: resolved by crane
+    for ref in unsure:
+        assert manifests(ref) == b"from crane"
+    assert asked == unsure
+    assert sum(1 for _path, auth in handler.log if auth is None) == 1  # credentials sent up front after one challenge
