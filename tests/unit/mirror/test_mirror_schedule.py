@@ -63,6 +63,20 @@ def test_concurrency_is_bounded_and_shared_blobs_never_travel_twice_at_once():
     assert rec.max_running == 4
 
 
+def test_a_small_shared_blob_is_sent_again_rather_than_waited_for():
+    """Every image shares a 4-unit layer beside its own base (make bench-mirror's bench-common):
+    the three bases start at once, each sending the small layer, instead of one image alone;
+    an image whose base is in flight still waits for it (issue 20)."""
+    rec = Recorder()
+    tasks = [rec.task("img%d" % i, {"base-%d" % (i % 3): 100, "common": 4, "own-%d" % i: 30}) for i in range(9)]
+    run_tasks(tasks, concurrency=4)
+    assert all(t.state == "done" for t in tasks)
+    assert sorted(int(n[3:]) % 3 for n in rec.order[:3]) == [0, 1, 2]
+    assert min(rec.times[n][1] for n in rec.order[:3]) > max(rec.times[n][0] for n in rec.order[:3]), \
+        "the three bases ran at the same time"
+    assert {blob for blob, _first, _second in rec.overlaps} == {"common"}, "only the small layer travelled twice"
+
+
 def test_larger_tasks_go_first():
     rec = Recorder()
     tasks = [rec.task("small", {"a": 1}), rec.task("big", {"b": 100}), rec.task("medium", {"c": 10})]
