@@ -75,9 +75,7 @@ def copy_to_registry(settings, items, skopeo, progress, stopper, source_of, befo
     for item in todo:
         total.update(item.closure.all)
     progress.phase("copying", bytes_total=sum(total.values()))
-    for item in items:
-        if item.status == "present":
-            progress.finished(item.name, "present")
+    progress.present(item.name for item in items if item.status == "present")
     landed = set()
     landed_lock = threading.Lock()
 

@@ -99,6 +99,15 @@ class Progress:
             self.state["bytes_done"] += size
             self._emit("%s %s%s | %s" % (name, status, (" (%s)" % note) if note else "", self.line()), force=True)
 
+    def present(self, names):
+        """The images already there, in one line and one write (a rerun wrote both once per image)."""
+        names = list(names)
+        if not names:
+            return
+        with self.lock:
+            self.state["images_skipped"] += len(names)
+            self._emit("already there (%d): %s | %s" % (len(names), ", ".join(names), self.line()), force=True)
+
     def note(self, text):
         with self.lock:
             self.state["message"] = text

@@ -73,9 +73,7 @@ def mirror_to_disk(settings):
             for item in todo:
                 needed.update(item.missing)
             progress.phase("copying", images_total=len(items), bytes_total=sum(needed.values()))
-            for item in items:
-                if item.status == "present":
-                    progress.finished(item.name, "present")
+            progress.present(item.name for item in items if item.status == "present")
 
             tasks = [Task(item.name, item.missing, (lambda i=item: pull_image(i, store, crane, fetcher, settings, progress, stopper))) for item in todo]
             run_tasks(tasks, settings.concurrency, stop=stopper.event)
