@@ -17,7 +17,7 @@ description:
   - With O(direction=upload), writes the files under O(path) and the in-memory O(objects) into O(bucket), created
     when missing. An object already there with the same content (same size, and its ETag equal to the MD5, or
     for a multipart object the same SHA-256) is left alone, so a second run changes nothing. An object whose key
-    is there with other content is never overwritten: the task fails and names it. Objects of the bucket that are
+    is there with other content is never overwritten; the task fails and names it. Objects of the bucket that are
     not among those written are left alone and counted.
   - Requests are signed with AWS Signature Version 4, TLS is verified against O(ca_pem) or the system store, and
     connection errors and 5xx answers are retried O(retries) times with backoff. No boto3 is needed.
@@ -45,12 +45,10 @@ options:
     description: The access key id.
     type: str
     required: true
-    no_log: true
   secret_key:
     description: The secret access key.
     type: str
     required: true
-    no_log: true
   address_style:
     description:
       - C(path) puts the bucket in the path; C(virtual) in the host name; C(auto) is virtual for C(amazonaws.com)
@@ -79,8 +77,7 @@ options:
         description: The object's content.
         type: str
         required: true
-        no_log: true
-  create_bucket:
+      create_bucket:
     description: For C(upload), create the bucket when it does not exist.
     type: bool
     default: true

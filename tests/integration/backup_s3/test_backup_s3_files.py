@@ -169,6 +169,16 @@ def test_s3_storage_round_trip(kubeconfig, store, namespaces, tmp_path):
     assert part["kind"] == "s3" and part["file"] == "files/s3/" and part["count"] == len(objects)
     assert part["bytes"] == sum(len(v) for v in objects.values())
     assert part["sealed"] == ["s3/" + pem_key]
+    # No clear secret in the set, nor in the run's output: the private key (whole, and its base64 body's
+    # lines) and the bucket's credentials.
+    pem = objects[pem_key]
+    body_lines = [line for line in pem.splitlines() if line and not line.startswith(b"-----")]
+    needles = [pem, store.secret_key.encode(), generated.encode(), *body_lines[1:-1]]
+    everything = [(p, p.read_bytes()) for p in found.rglob("*") if p.is_file()]
+    leaks = sorted({str(p.relative_to(found)) for p, data in everything for needle in needles if needle in data})
+    assert leaks == []
+    assert not any(n.decode() in run.stdout + run.stderr for n in needles)
+
     # Every object is a file of the set with the bucket's size and SHA-256; the key only sealed.
     listed = dict((f["file"], f) for f in manifest["files"])
     for key, data in objects.items():
@@ -179,15 +189,6 @@ def test_s3_storage_round_trip(kubeconfig, store, namespaces, tmp_path):
             continue
         entry = listed["files/s3/" + key]
         assert entry["size"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest(), key
-    # No clear secret in the set, nor in the run's output: the private key (whole, and its base64 body's
-    # lines) and the bucket's credentials.
-    pem = objects[pem_key]
-    body_lines = [line for line in pem.splitlines() if line and not line.startswith(b"-----")]
-    needles = [pem, store.secret_key.encode(), generated.encode(), *body_lines[1:-1]]
-    everything = [(p, p.read_bytes()) for p in found.rglob("*") if p.is_file()]
-    leaks = sorted({str(p.relative_to(found)) for p, data in everything for needle in needles if needle in data})
-    assert leaks == []
-    assert not any(n.decode() in run.stdout + run.stderr for n in needles)
 
     # Restore into a bucket that does not exist yet, in a new namespace.
     target_bucket = source_bucket + "-restored"
