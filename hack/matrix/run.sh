@@ -10,7 +10,8 @@
 # (`make sanity` and `make units` run the pin of requirements.txt): it is not run again, and
 # its line gives the latest result of those phases (hack/phases/time.sh's log). Prints a table
 # of the results with each step's wall-clock and CPU time (user + sys of its processes: what
-# it costs on an idle machine), also written to $AIRGAP_CACHE/matrix/report-<checkout key>.md;
+# it costs on an idle machine) and each row's load average (1 min) at its start and end, then
+# the whole run's date, wall-clock, CPU and result, also written to $AIRGAP_CACHE/matrix/report-<checkout key>.md;
 # exits 1 if any failed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,7 +83,7 @@ phase_result() {
     "$cache/phases/times.tsv" 2>/dev/null || echo "not run"
 }
 
-table=("| ansible-core | Python | sanity | units | converge + idempotence | wall (CPU) |" "|---|---|---|---|---|---|")
+table=("| ansible-core | Python | sanity | units | converge + idempotence | wall (CPU), load |" "|---|---|---|---|---|---|")
 # The ends are the first and the last row this run runs.
 ran=()
 for row in "${rows[@]}"; do
@@ -97,6 +98,7 @@ for row in "${rows[@]}"; do
     continue
   fi
   row_start=$SECONDS
+  row_load=$(cut -d' ' -f1 /proc/loadavg)
   cpu
   row_cpu=$cpu_now
   echo "== ansible-core $core on Python $python_version" >&2
@@ -130,7 +132,7 @@ for row in "${rows[@]}"; do
   bg_step "$logs/$core-units.log" "$logs/$core-units.step" env PATH="$venv/bin:$PATH" "$repo/hack/pytest.sh" -q "$repo/tests/unit"
   wait "$!" || true
   read -r result seconds cpu_seconds <"$logs/$core-units.step" || { result=FAIL seconds=0 cpu_seconds=0; }
-  units="$result ($seconds s, CPU $cpu_seconds s, $(grep -Eo '[0-9]+ (passed|failed)' "$logs/$core-units.log" | tail -n 2 | paste -sd, - || echo '0 passed'))"
+  units="$result ($seconds s, CPU $cpu_seconds s, $(grep -Eo '[0-9]+ (passed|failed)' "$logs/$core-units.log" | tail -n 2 | paste -sd, - || echo '0 passed')$(grep -o 'role renders: .*' "$logs/$core-units.log" | sed 's/^/, /' || true))"
   [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-units.log" >&2; }
 
   [ "$parallel" = 1 ] && { wait "$sanity_pid" || true; }
@@ -145,9 +147,15 @@ for row in "${rows[@]}"; do
     [ "$result" = pass ] || { failed=1; tail -n 30 "$logs/$core-converge.log" >&2; }
   fi
   cpu
-  table+=("| $core | $python_version | $sanity | $units | $converge | $((SECONDS - row_start)) s ($((cpu_now - row_cpu)) s) |")
+  table+=("| $core | $python_version | $sanity | $units | $converge | $((SECONDS - row_start)) s ($((cpu_now - row_cpu)) s), load $row_load to $(cut -d' ' -f1 /proc/loadavg) |")
 done
 
-printf '%s\n' "${table[@]}" | tee "$report"
+cpu
+{
+  printf '%s\n' "${table[@]}"
+  printf '\n%s, %s rows run: %s s wall, %s s CPU; load average at the end %s (1, 5, 15 min); result: %s\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "${#ran[@]}" "$SECONDS" "$cpu_now" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "$([ "$failed" = 0 ] && echo pass || echo FAIL)"
+} | tee "$report"
 echo "logs: $logs" >&2
 exit "$failed"

@@ -43,6 +43,11 @@ class PlaybookRun:
                     results.append(host)
         return results
 
+    def host_results(self, host):
+        """{task name: result} of every task that ran on ``host``, in any play."""
+        return dict((task["task"]["name"], task["hosts"][host]) for play in self.data.get("plays", [])
+                    for task in play.get("tasks", []) if host in task.get("hosts", {}))
+
     @property
     def stats(self):
         return self.data.get("stats", {}).get("localhost", {})
@@ -54,11 +59,7 @@ class PlaybookRun:
         raise KeyError("no task named %r in the run; tasks: %s" % (name, [r["_task"] for r in self.results]))
 
 
-def run_tasks(tasks, check=False, diff=False, extra_env=None, verbosity=0, module_defaults=None):
-    """Run ``tasks`` (a list of task dicts) on localhost and return a :class:`PlaybookRun`."""
-    play = {"name": "test", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
-    if module_defaults:
-        play["module_defaults"] = module_defaults
+def _environment(extra_env=None):
     env = dict(os.environ)
     env.update({
         "ANSIBLE_STDOUT_CALLBACK": "json",
@@ -70,15 +71,37 @@ def run_tasks(tasks, check=False, diff=False, extra_env=None, verbosity=0, modul
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
     })
     env.update(extra_env or {})
+    return env
+
+
+def _run(plays, inventory, options=(), extra_env=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "play.yml"
-        path.write_text(yaml.safe_dump([play], sort_keys=False))
-        cmd = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(path)]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
+        path.write_text(yaml.safe_dump(plays, sort_keys=False))
+        cmd = [ANSIBLE_PLAYBOOK, "-i", inventory, "-c", "local", str(path), *options]
+        proc = subprocess.run(cmd, env=_environment(extra_env), capture_output=True, text=True, timeout=900, check=False)
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_tasks(tasks, check=False, diff=False, extra_env=None, verbosity=0, module_defaults=None):
+    """Run ``tasks`` (a list of task dicts) on localhost and return a :class:`PlaybookRun`."""
+    play = {"name": "test", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
+    if module_defaults:
+        play["module_defaults"] = module_defaults
+    options = []
+    if check:
+        options.append("--check")
+    if diff:
+        options.append("--diff")
+    if verbosity:
+        options.append("-" + "v" * verbosity)
+    return _run([play], "localhost,", options, extra_env)
+
+
+def run_plays(plays, hosts):
+    """Run ``plays`` in one ansible-playbook run, with ``hosts`` as the inventory (each on the local connection).
+
+    A host that fails leaves the plays of the other hosts running: give each independent case
+    a play on a host of its own, and read its results with :meth:`PlaybookRun.task_result`.
+    """
+    return _run(plays, ",".join(hosts) + ",")
