@@ -15,9 +15,11 @@ right after mirror_to_disk had fetched and checked them on the same disk):
 Each record keeps the identity of the file that was checked: device, inode, size, and its
 modification and change times. The change time (ctime) cannot be set back: any write,
 ``chmod`` or ``touch`` moves it. A blob whose file still has that identity, on the host that
-recorded it, is not hashed again; any other one is. A store carried to another host (another
-machine id) is hashed there in full, so a check after crossing the gap is never skipped.
-Nothing here needs clearing by hand: a record that does not match is simply not used.
+recorded it, is not hashed again; any other one is. The host is its machine id and the id of
+its current boot: a store carried to another host (even a container image's copied machine
+id) is hashed there in full, so a check after crossing the gap is never skipped, and after a
+reboot the store is hashed once more. Nothing here needs clearing by hand: a record that does
+not match is simply not used.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,12 +32,12 @@ import os
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.ocilayout import atomic_write, blob_path, sha256_file
 
 RECORD = ".verified"  # in the store; never packed into the archive parts (archive._entries)
-HOST_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id", "/proc/sys/kernel/random/boot_id")
+MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"  # Linux: new at every boot
 
 
-def host_id():
-    """This host's machine id (or, without one, this boot's id); None when neither can be read."""
-    for path in HOST_ID_FILES:
+def _first_line(paths):
+    for path in paths:
         try:
             with open(path) as handle:
                 value = handle.read().strip()
@@ -43,7 +45,15 @@ def host_id():
             continue
         if value:
             return value
-    return None
+    return ""
+
+
+def host_id():
+    """This host and boot: its machine id and boot id; None without a boot id (nothing is trusted then)."""
+    boot = _first_line((BOOT_ID_FILE,))
+    if not boot:
+        return None
+    return "%s/%s" % (_first_line(MACHINE_ID_FILES), boot)
 
 
 def identity(stat):
