@@ -26,6 +26,7 @@ import io
 import json
 import os
 import posixpath
+import re
 import tarfile
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
@@ -35,6 +36,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.release.ocila
 PARTS_KIND = "airgap.dify_platform/mirror-parts"
 CHUNK = 1 << 20
 MIN_PART = 1 << 20
+BLOB_MEMBER = re.compile(r"^blobs/sha256/([0-9a-f]{64})$")
 
 
 class ArchiveError(PlatformError):
@@ -256,7 +258,12 @@ def read_member(archive_dir, prefix, name, limit=64 << 20):
 
 
 def unpack(archive_dir, prefix, dest, progress=None):
-    """Verify every part, then extract them as one stream into ``dest``; return the parts record."""
+    """Verify every part, then extract them as one stream into ``dest``; return the parts record.
+
+    Each blob's sha256 is computed as it is written: the record's ``blobs_checked`` lists those
+    that match their name, so that disk_to_mirror does not read and hash them again (issue 20);
+    one that does not is left for its own check to name.
+    """
     problems = verify(archive_dir, prefix)
     if problems:
         raise ArchiveError("the transfer archive in %s failed verification, nothing was extracted: %s"
@@ -265,6 +272,7 @@ def unpack(archive_dir, prefix, dest, progress=None):
     if not os.path.isdir(dest):
         os.makedirs(dest)
     stream = _Concat(os.path.join(archive_dir, p["name"]) for p in record["parts"])
+    checked = []
     with tarfile.open(fileobj=io.BufferedReader(stream, CHUNK), mode="r|") as tar:
         for member in tar:
             target = _safe(member, dest)
@@ -281,10 +289,17 @@ def unpack(archive_dir, prefix, dest, progress=None):
                     os.makedirs(parent)
                 source = tar.extractfile(member)
                 tmp = target + ".tmp-unpack"
+                blob = BLOB_MEMBER.match(member.name)
+                digest = hashlib.sha256() if blob else None
                 with open(tmp, "wb") as out:
                     for chunk in iter(functools.partial(source.read, CHUNK), b""):
                         out.write(chunk)
+                        if digest is not None:
+                            digest.update(chunk)
                 os.replace(tmp, target)
+                if blob and digest.hexdigest() == blob.group(1):
+                    checked.append("sha256:" + blob.group(1))
                 if progress:
                     progress(member.size)
+    record["blobs_checked"] = checked
     return record

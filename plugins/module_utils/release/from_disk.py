@@ -17,6 +17,7 @@ import time
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import archive as archives
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release import inventory as inv
+from ansible_collections.airgap.dify_platform.plugins.module_utils.release import verified
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.control import RunLock, Stopper
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.copy_to_disk import platform_dir
 from ansible_collections.airgap.dify_platform.plugins.module_utils.release.copy_to_registry import registry_run
@@ -94,7 +95,9 @@ def take_archives(settings, progress, extra):
                 raise MirrorError("the archive's inventory is not a mirror inventory")
             return data
         progress.phase("verifying and extracting the archive parts")
-        archives.unpack(settings.archive_dir, prefix, settings.store)
+        record = archives.unpack(settings.archive_dir, prefix, settings.store)
+        # Hashed as they were written: verify_store does not read them again.
+        verified.record_checked(settings.store, record.get("blobs_checked") or [])
         extra["extracted"] = True
         return None
     except archives.ArchiveError as exc:

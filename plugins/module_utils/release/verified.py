@@ -121,3 +121,15 @@ def record_fetched(store, blobs, fetched):
     if added or set(old) - set(record):
         save(store, record)
     return added
+
+
+def record_checked(store, digests):
+    """Record ``digests``, whose sha256 was just computed as they were written (archive.unpack)."""
+    record = dict(load(store))
+    for digest in digests:
+        try:
+            record[digest] = identity(os.stat(blob_path(store, digest)))
+        except OSError:
+            continue
+    if digests:
+        save(store, record)

@@ -100,3 +100,18 @@ def test_unsafe_members_are_refused(tmp_path, member, linkname, message):
 def test_part_size_floor(tmp_path):
     with pytest.raises(archive.ArchiveError, match="at least 1 MiB"):
         archive.pack(str(make_store(tmp_path)), str(tmp_path / "p"), "m", 1000)
+
+
+def test_unpack_hashes_each_blob_as_it_writes_it(tmp_path):
+    """disk_to_mirror does not read the extracted blobs again to hash them (issue 20): unpack lists
+    those whose sha256 matched their name while they were written; a blob that does not match (the
+    store the archive was made from was damaged) is left out, for verify_store to name."""
+    import hashlib
+
+    store = make_store(tmp_path)
+    good = os.urandom(1000)
+    good_digest = hashlib.sha256(good).hexdigest()
+    (store / "blobs" / "sha256" / good_digest).write_bytes(good)
+    archive.pack(str(store), str(tmp_path / "parts"), "m", 1 << 20)
+    record = archive.unpack(str(tmp_path / "parts"), "m", str(tmp_path / "out"))
+    assert record["blobs_checked"] == ["sha256:" + good_digest]  # "a"*64 and "b"*64 are not their content's digest
