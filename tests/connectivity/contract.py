@@ -40,6 +40,8 @@ OPEN_EGRESS = {
     ("langfuse-web", 8443): "the same on 8443 (langfuse networkpolicies)",
     ("langfuse-worker", 443): "an external ClickHouse or S3 over TLS (langfuse networkpolicies)",
     ("langfuse-worker", 8443): "the same on 8443 (langfuse networkpolicies)",
+    ("langfuse-migrate", 443): "an external ClickHouse over TLS, as the web (langfuse networkpolicies)",
+    ("langfuse-migrate", 8443): "the same on 8443 (langfuse networkpolicies)",
     ("open-webui", 443): "the OIDC issuer through the router (open_webui networkpolicies, as oauth2-proxy)",
     ("open-webui", 8443): "the OIDC issuer on 8443 (open_webui networkpolicies)",
     ("portal", 443): "the OIDC issuer through the router (portal networkpolicies, as oauth2-proxy)",

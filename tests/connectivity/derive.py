@@ -73,7 +73,11 @@ UNUSED = {
     ("dify-migrate", "env:S3_ENDPOINT"): "flask upgrade-db stores no file",
     ("dify-migrate", "env:CELERY_BROKER_URL"): "flask upgrade-db queues no task",
     ("langfuse-worker", "env:CLICKHOUSE_MIGRATION_URL"):
-        "the web's entrypoint migrates ClickHouse; the worker's runs no migration (langfuse/langfuse worker/entrypoint.sh)",
+        "the migration Job migrates ClickHouse; the worker's entrypoint runs no migration (langfuse/langfuse worker/entrypoint.sh)",
+    ("langfuse-web", "env:CLICKHOUSE_MIGRATION_URL"):
+        "the migration Job migrates ClickHouse; the web's entrypoint skips it (LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED=true)",
+    ("langfuse-migrate", "env:CLICKHOUSE_URL"):
+        "web/entrypoint.sh only checks that it is set; up.sh migrates through CLICKHOUSE_MIGRATION_URL",
     ("litellm-migrate", "env:LANGFUSE_HOST"): "litellm --skip_server_startup only migrates the schema",
     ("litellm-migrate", "config:litellm-config/config.yaml"): "litellm --skip_server_startup calls no model",
 }

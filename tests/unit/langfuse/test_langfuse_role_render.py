@@ -30,7 +30,7 @@ BASE = {
         name: "harbor.example.test/p/%s%s" % (name, DIGEST) for name in ("langfuse", "langfuse_worker", "clickhouse", "redis", "seaweedfs")
     },
 }
-TEMPLATES = ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "networkpolicies.yml.j2", "langfuse.yml.j2")
+TEMPLATES = ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "networkpolicies.yml.j2", "migrate.yml.j2", "langfuse.yml.j2")
 
 
 def render(**overrides):
@@ -108,6 +108,50 @@ def test_web_initialises_the_project_and_signs_in_through_keycloak(default):
     route = default[("Route", "langfuse")]["spec"]
     assert route["host"] == "langfuse.apps.example.test"
     assert route["tls"]["termination"] == "edge" and route["to"]["name"] == "langfuse-web"
+
+
+def migration_job(objects):
+    [job] = [obj for (kind, _name), obj in objects.items() if kind == "Job"]
+    return job
+
+
+def test_the_migration_runs_in_a_job_of_the_web_image_and_never_in_a_serving_pod(default):
+    job = migration_job(default)
+    assert re.fullmatch(r"langfuse-migrate-[0-9a-f]{10}", job["metadata"]["name"])
+    spec = job["spec"]
+    assert spec["backoffLimit"] == 3 and "ttlSecondsAfterFinished" not in spec
+    pod = spec["template"]["spec"]
+    assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert not re.search(r'"(runAsUser|runAsGroup|fsGroup)"', yaml.safe_dump(pod).replace(" ", ""))
+    assert spec["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "langfuse-migrate"
+    [container] = pod["containers"]
+    web = containers(default, "Deployment", "langfuse-web")[0]
+    # The web image's own entrypoint (dumb-init -- ./web/entrypoint.sh) with its migrations on, then `true`.
+    assert container["image"] == web["image"] and "command" not in container and container["args"] == ["true"]
+    assert container["securityContext"] == web["securityContext"]
+    assert container["resources"] == web["resources"] and container["resources"]["limits"]
+    env = env_of(container)
+    assert not [name for name in env if name.startswith("LANGFUSE_AUTO_")], "the Job must migrate"
+    assert env["DATABASE_URL"] == env_of(web)["DATABASE_URL"]
+    assert env["CLICKHOUSE_MIGRATION_URL"]["value"] == "clickhouse://langfuse-clickhouse.ai.svc:9000"
+    assert env["CLICKHOUSE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "dify-platform-langfuse-clickhouse"
+    # Only what the migrations read: no Redis, no object store, no sign-in.
+    assert not [name for name in env if name.startswith(("REDIS", "LANGFUSE_S3", "AUTH_", "NEXTAUTH", "SALT", "ENCRYPTION"))]
+    # The serving pods skip both migrations.
+    for name in ("langfuse-web",):
+        served = env_of(containers(default, "Deployment", name)[0])
+        assert served["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"]["value"] == "true"
+        assert served["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"]["value"] == "true"
+
+
+def test_a_new_web_image_is_a_new_migration_job(default):
+    again = migration_job(render())
+    assert again["metadata"]["name"] == migration_job(default)["metadata"]["name"]
+    images = dict(BASE["dify_platform_images"], langfuse="harbor.example.test/p/langfuse@sha256:" + "b" * 64)
+    bumped = migration_job(render(dify_platform_images=images))
+    assert bumped["metadata"]["name"] != migration_job(default)["metadata"]["name"]
+    assert bumped["spec"]["template"]["spec"]["containers"][0]["image"].endswith("b" * 64)
 
 
 def test_clickhouse_runs_without_its_entrypoint_and_keeps_its_password_out_of_the_config(default):
