@@ -77,7 +77,7 @@ options:
         description: The object's content.
         type: str
         required: true
-      create_bucket:
+  create_bucket:
     description: For C(upload), create the bucket when it does not exist.
     type: bool
     default: true
