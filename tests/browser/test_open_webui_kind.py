@@ -10,7 +10,9 @@ converge``). Open WebUI is the image built from its PyPI release (hack/images/op
   same conversation and uploads a CSV; LiteLLM's spend log holds both models' calls under their e-mail;
 - a person whose tier's budget is tiny is refused once it is spent, with LiteLLM's refusal in the chat, while
   another still chats; put in the bigger tier's Keycloak group, and after a run of playbooks/portal_users.yml,
-  they chat again.
+  they chat again;
+- the same person's tier does not grant mock-beta: picking it, she is refused in the chat (the litellm role's
+  model-access hook, 403 "Model access denied"); in the bigger tier, mock-beta answers her.
 
 People are new on every run (a suffix), so the tests run again on the same cluster. Screenshots:
 tests/output/browser/open_webui/. Run: ``hack/pytest.sh tests/browser/test_open_webui_kind.py`` (docs/open-webui.md, "On kind").
@@ -37,6 +39,9 @@ ALPHA, BETA = "ALPHA-REPLY", "BETA-REPLY"
 # LiteLLM's refusals of a spent customer budget (litellm/proxy/auth/auth_checks.py _check_end_user_budget,
 # litellm BudgetExceededError's "Budget has been exceeded!", v1.104.2), as Open WebUI shows them in the chat.
 REFUSAL = re.compile(r"(Budget has been exceeded|ExceededBudget)", re.I)
+# The litellm role's model-access hook (roles/litellm/templates/model_access.py): a model the person's tier does not
+# grant, refused with 403 and this message, as Open WebUI shows it in the chat.
+MODEL_REFUSAL = re.compile(r"Model access denied: [^ ]+ may not use the model mock-beta", re.I)
 TIMES = {}
 
 
@@ -155,6 +160,11 @@ def test_sign_in_pick_chat_switch_models_upload_a_csv_charged_to_the_person(plat
 def test_a_spent_budget_refuses_in_the_chat_another_person_chats_a_bigger_tier_lets_them_chat_again(platform, browser):
     started = time.monotonic()
     ana = signed_in(browser, "ana", "budget-ana")
+    # Her tier (chat-basic) grants mock-alpha only: mock-beta is refused in the chat, and answers nothing.
+    pick_model(ana, "mock-beta")
+    send(ana, "May I use beta?", MODEL_REFUSAL)
+    shot(ana, "budget-2b-ana-beta-refused-by-her-tier")
+    assert ana.get_by_text(BETA).count() == 0, "mock-beta answered a person whose tier does not grant it"
     pick_model(ana, "mock-alpha")
     send(ana, "First question", ALPHA)  # allowed: nothing spent yet; the call costs more than ana's 0.001
     send(ana, "Second question", REFUSAL)
@@ -169,5 +179,9 @@ def test_a_spent_budget_refuses_in_the_chat_another_person_chats_a_bigger_tier_l
     assert status == 0, "portal_users.yml failed: %s\n%s" % (recap, output[-4000:])
     send(ana, "After the raise?", ALPHA, count=2)
     shot(ana, "budget-5-ana-chats-again")
+    # The bigger tier grants mock-beta too.
+    pick_model(ana, "mock-beta")
+    send(ana, "And beta now?", BETA)
+    shot(ana, "budget-6-ana-beta-in-the-bigger-tier")
     assert platform.spend_log(email("ben")), "ben's call is not in the spend log"
     TIMES["budget_refusal_and_raise"] = round(time.monotonic() - started, 1)

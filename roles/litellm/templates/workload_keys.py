@@ -9,7 +9,7 @@ with the Python of LiteLLM's image and its standard library only. It talks to th
 proxy on the pod's loopback, so no NetworkPolicy and no Route is involved, and the
 master key it needs is the one the proxy already holds (LITELLM_MASTER_KEY).
 
-Each key of LITELLM_WORKLOAD_KEYS_FILE (a JSON list of {alias, env, models}) has its
+Each key of LITELLM_WORKLOAD_KEYS_FILE (a JSON list of {alias, env, models, per_person}) has its
 raw value in the environment variable named by ``env`` (from a Secret the foundation
 wave generated once). The key is made with that value, so the workload's Secret and
 LiteLLM agree without any value passing through Ansible:
@@ -17,7 +17,8 @@ LiteLLM agree without any value passing through Ansible:
 - absent (or only in LiteLLM's deleted-keys table): POST /key/generate with the value;
   an older key holding the alias (the Secret was made anew) is deleted first, when it
   carries this script's tag;
-- present with other models or another alias: POST /key/update;
+- present with other models, another alias or another per_person mark in its metadata
+  (read by the model-access hook, model_access.py): POST /key/update;
 - otherwise nothing.
 
 LiteLLM v1.104.2 (BerriAI/litellm, litellm/proxy/management_endpoints/
@@ -117,20 +118,31 @@ def ours(key):
     return isinstance(metadata.get(TAG), dict) and metadata[TAG].get("owner") == OWNER
 
 
-def ensure(proxy, alias, raw, models):
+def tag(per_person):
+    """This script's entry in the key's metadata; ``per_person`` is read by the model-access hook (model_access.py)."""
+    mine = {"owner": OWNER, "scope": "workload"}
+    if per_person:
+        mine["per_person"] = True
+    return mine
+
+
+def ensure(proxy, alias, raw, models, per_person=False):
     """Make one key as declared; returns created, updated or unchanged."""
     info = proxy.key_info(raw)
     if info is not None:
-        if sorted(info.get("models") or []) == sorted(models) and info.get("key_alias") == alias:
+        metadata = info.get("metadata") if isinstance(info.get("metadata"), dict) else {}
+        if (sorted(info.get("models") or []) == sorted(models) and info.get("key_alias") == alias
+                and metadata.get(TAG) == tag(per_person)):
             return "unchanged"
-        proxy.call("POST", "/key/update", {"key": raw, "key_alias": alias, "models": models})
+        # /key/update replaces the metadata it is given (prepare_metadata_fields): the key's own entries are kept.
+        proxy.call("POST", "/key/update", {"key": raw, "key_alias": alias, "models": models,
+                                           "metadata": dict(metadata, **{TAG: tag(per_person)})})
         return "updated"
     for old in proxy.keys_with_alias(alias):
         if not ours(old):
             raise SystemExit("key alias %s is held by a key this script did not make: rename or delete it" % alias)
         proxy.call("POST", "/key/delete", {"keys": [old["token"]]})
-    body = {"key": raw, "key_alias": alias, "models": models,
-            "metadata": {TAG: {"owner": OWNER, "scope": "workload"}}}
+    body = {"key": raw, "key_alias": alias, "models": models, "metadata": {TAG: tag(per_person)}}
     try:
         proxy.call("POST", "/key/generate", body)
     except ApiError:
@@ -154,7 +166,8 @@ def main(environ):
             continue
         for attempt in range(5):
             try:
-                print("%s: %s" % (item["alias"], ensure(proxy, item["alias"], raw, list(item["models"]))))
+                print("%s: %s" % (item["alias"], ensure(proxy, item["alias"], raw, list(item["models"]),
+                                                        bool(item.get("per_person")))))
                 break
             except (ApiError, URLError, OSError) as exc:
                 if attempt == 4:

@@ -10,6 +10,10 @@ import json
 import pytest
 import yaml
 
+from helpers.paths import REPO
+from helpers.playbook import run_tasks
+from helpers.role_render import PLATFORM_DEFAULTS, PLATFORM_VARS, SHARED_TEMPLATES
+
 from helpers.litellm_render import LITELLM_BASE
 from helpers.role_render import render_role_objects
 
@@ -172,7 +176,7 @@ def test_the_proxy_makes_open_webuis_virtual_key_only_with_the_open_webui_wave(e
     objects = render(dify_platform_components=components, __litellm_workload_keys_fingerprint="0123456789abcdef")
     data = objects[("ConfigMap", "litellm-config")]["data"]
     assert json.loads(data["workload-keys.json"]) == [
-        {"alias": "open-webui", "env": "LITELLM_WORKLOAD_KEY_0", "models": ["gpt-4o", "llama"]}]
+        {"alias": "open-webui", "env": "LITELLM_WORKLOAD_KEY_0", "models": ["gpt-4o", "llama"], "per_person": True}]
     with open("roles/litellm/templates/workload_keys.py", encoding="utf-8") as handle:
         assert data["workload_keys.py"].strip() == handle.read().strip(), "the hook's script is rendered verbatim"
     template = objects[("Deployment", "litellm")]["spec"]["template"]
@@ -198,3 +202,46 @@ def test_the_proxy_makes_open_webuis_virtual_key_only_with_the_open_webui_wave(e
     plain = edge[("Deployment", "litellm")]["spec"]["template"]
     assert "lifecycle" not in plain["spec"]["containers"][0]
     assert not [name for name in env_of(plain["spec"]["containers"][0]) if "WORKLOAD" in name]
+
+
+def test_model_access_hook_follows_the_open_webui_wave_beside_the_config_and_rolls_the_proxy(edge):
+    """The model-access hook (model_access.py) is in the proxy's ConfigMap beside config.yaml, where LiteLLM loads
+    ``model_access.hook`` from (get_instance_fn, v1.104.2), listed in litellm_settings.callbacks after the others; a
+    change of the hook's text changes the config hash, which rolls the proxy's pods."""
+    components = ["foundation", "postgres", "litellm", "open_webui"]
+    objects = render(dify_platform_components=components, litellm_prometheus_enabled=True)
+    data = objects[("ConfigMap", "litellm-config")]["data"]
+    with open("roles/litellm/templates/model_access.py", encoding="utf-8") as handle:
+        assert data["model_access.py"].strip() == handle.read().strip(), "the hook is rendered verbatim"
+    assert litellm_settings(objects)["callbacks"] == ["prometheus", "model_access.hook"]
+    # Off by choice, and off without the wave: no file, no callback.
+    for off in (render(dify_platform_components=components, litellm_model_access_enabled=False), edge):
+        assert "model_access.py" not in off[("ConfigMap", "litellm-config")]["data"]
+        assert "model_access.hook" not in litellm_settings(off).get("callbacks", [])
+    # An operator's own callbacks are kept.
+    mine = render(dify_platform_components=components, litellm_settings={"callbacks": ["custom.handler"]})
+    assert litellm_settings(mine)["callbacks"] == ["custom.handler", "model_access.hook"]
+
+
+def test_a_changed_hook_rolls_the_proxy(tmp_path):
+    """The hook's text is part of the config hash in the pod template: a new hook, new pods. Rendered as
+    render_role_objects renders (the role's and the shared templates side by side), with model_access.py changed."""
+    components = ["foundation", "postgres", "litellm", "open_webui"]
+    before = config_hash(render(dify_platform_components=components))
+    role = REPO / "roles" / "litellm"
+    for source in list((role / "templates").iterdir()) + list(SHARED_TEMPLATES.iterdir()):
+        (tmp_path / source.name).symlink_to(source)
+    (tmp_path / "model_access.py").unlink()
+    (tmp_path / "model_access.py").write_text((role / "templates" / "model_access.py").read_text() + "\n# a new rule\n")
+    tasks = [{"ansible.builtin.include_vars": {"file": str(path)}} for path in (
+        PLATFORM_DEFAULTS, PLATFORM_VARS, role / "vars" / "main.yml", role / "defaults" / "main.yml")]
+    tasks.append({"ansible.builtin.set_fact": dict(BASE, dify_platform_components=components)})
+    tasks.append({"name": "render", "ansible.builtin.debug": {"msg": "{{ %s }}" % " + ".join(
+        "(lookup('ansible.builtin.template', '%s') | from_yaml_all | select | list)" % (tmp_path / name)
+        for name in ("config.yml.j2", "litellm.yml.j2"))}})
+    play = run_tasks(tasks)
+    result = play.result("render")
+    assert not result.get("failed"), result.get("msg") or play.stderr[-2000:]
+    objects = dict(((obj["kind"], obj["metadata"]["name"]), obj) for obj in result["msg"])
+    assert objects[("ConfigMap", "litellm-config")]["data"]["model_access.py"].rstrip().endswith("# a new rule")
+    assert config_hash(objects) != before
