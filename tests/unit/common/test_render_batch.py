@@ -34,6 +34,7 @@ def cache_policy(result):
     [args] = [container["args"] for container in cache["spec"]["template"]["spec"]["containers"] if container["name"] == "redis"]
     return args[args.index("--maxmemory-policy") + 1]
 
+
 class FakeBatch:
     """render_many's stand-in for the plan's bookkeeping: each spec's result names the spec."""
 
