@@ -40,15 +40,17 @@ def render_config(variables):
 
 
 class RoleConfiguredProxy(harness.LiteLLMProxy):
-    """``litellm --config`` with the role's rendered config.yaml instead of the harness's."""
+    """``litellm --config`` with the role's rendered ConfigMap instead of the harness's config: every file of its data
+    beside config.yaml, as the pod mounts it (LiteLLM loads the model-access hook, model_access.py, from there)."""
 
-    def __init__(self, venv, node_dir, database_url, config_text):
+    def __init__(self, venv, node_dir, database_url, files):
         super().__init__(venv, node_dir, database_url)
-        self.config_text = config_text
+        self.files = files
 
     def start(self):
         self.workdir = Path(tempfile.mkdtemp(prefix="litellm-role-proxy-"))
-        (self.workdir / "config.yaml").write_text(self.config_text)
+        for name, text in self.files.items():
+            (self.workdir / name).write_text(text)
         port = harness.free_port()
         self.url = "http://127.0.0.1:%d" % port
         env = dict(os.environ, **harness.prisma_env(self.node_dir))
@@ -80,7 +82,7 @@ class RoleStack(harness.Stack):
         self.venv, node_dir = harness.prepare()
         self.postgres = harness.Postgres().start()
         self.postgres.apply_migrations(harness.site_packages(self.venv) / "litellm_proxy_extras" / "migrations")
-        self.proxy = RoleConfiguredProxy(self.venv, node_dir, self.postgres.url, self.data["config.yaml"]).start()
+        self.proxy = RoleConfiguredProxy(self.venv, node_dir, self.postgres.url, self.data).start()
         self.url, self.master_key = self.proxy.url, self.proxy.master_key
         return self
 

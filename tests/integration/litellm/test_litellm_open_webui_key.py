@@ -32,7 +32,7 @@ def stack():
     variables = {"dify_platform_components": ["foundation", "postgres", "litellm", "open_webui"],
                  "litellm_models": [mock_model(name) for name in MODELS],
                  "litellm_workload_keys": [{"alias": "open-webui", "secret": "dify-platform-open-webui-litellm",
-                                            "secret_key": "api-key", "models": OPEN_WEBUI_MODELS}]}
+                                            "secret_key": "api-key", "models": OPEN_WEBUI_MODELS, "per_person": True}]}
     stack = RoleStack(variables).start()
     yield stack
     stack.stop()
@@ -51,7 +51,11 @@ def open_webui_key(stack):
 
 
 def customer(stack, person, max_budget):
-    status, body = stack.api("POST", "/customer/new", {"user_id": person, "max_budget": max_budget})
+    """A customer with a budget and every model granted (object_permission.models, as playbooks/portal_users.yml gives a
+    tier without models): the litellm role's model-access hook refuses a person with no grant on Open WebUI's key,
+    which is per person (test_litellm_model_access.py)."""
+    status, body = stack.api("POST", "/customer/new", {"user_id": person, "max_budget": max_budget,
+                                                       "object_permission": {"models": ["*"]}})
     assert status == 200, body
 
 
@@ -71,6 +75,7 @@ def test_the_key_is_limited_to_open_webuis_models(stack, open_webui_key):
     key = stack.key("open-webui")
     assert sorted(key["models"]) == OPEN_WEBUI_MODELS
     assert key["user_id"] is None and key["team_id"] is None and key["max_budget"] is None
+    assert key["metadata"]["airgap.dify_platform"]["per_person"] is True, key["metadata"]
     status, body = stack.api("GET", "/v1/models", key=open_webui_key)
     assert status == 200 and sorted(m["id"] for m in body["data"]) == OPEN_WEBUI_MODELS
     status, body = stack.chat(open_webui_key, "mock-gamma", {HEADER: "x-%s@example.test" % uuid.uuid4().hex[:8]})
@@ -128,8 +133,10 @@ def test_a_new_value_in_the_secret_replaces_the_key(stack, open_webui_key):
     raw = "sk-" + secrets.token_urlsafe(36)
     run = stack.run_workload_keys({"LITELLM_WORKLOAD_KEY_0": raw})
     assert (run.returncode, run.stdout.strip()) == (0, "open-webui: created"), run.stderr[-2000:]
-    assert stack.chat(raw, "mock-alpha")[0] == 200
-    assert stack.chat(open_webui_key, "mock-alpha")[0] in (400, 401), "the old value still works"
+    person = "gil-%s@example.test" % uuid.uuid4().hex[:8]
+    customer(stack, person, 5.0)
+    assert stack.chat(raw, "mock-alpha", {HEADER: person})[0] == 200
+    assert stack.chat(open_webui_key, "mock-alpha", {HEADER: person})[0] in (400, 401), "the old value still works"
     # Put the first value back, for any test that runs after this one.
     back = stack.run_workload_keys({"LITELLM_WORKLOAD_KEY_0": open_webui_key})
     assert back.returncode == 0, back.stderr[-2000:]

@@ -9,6 +9,7 @@ in the dify_platform group, the connection in inventory variables.
 import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -32,6 +33,8 @@ ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 SYNC = "Sync each person's LiteLLM user and key with their tier's team, models and budget"
 MEMBERS = "Read the members of each tier's Keycloak group"
 REPORT = "Report what the run did"
+CHECK_MODE_WRITES = "Report the customer writes a run would make (check mode)"
+DENIED = "Model access denied"
 # The header Open WebUI names the signed-in person with (open_webui/utils/headers.py, v0.11.4), which the litellm
 # role maps to a customer with the open_webui wave on.
 CHARGED_TO = "X-OpenWebUI-User-Email"
@@ -47,10 +50,19 @@ def litellm():
     """A real LiteLLM with the litellm role's configuration for the open_webui wave: Open WebUI's header names the
     person (a customer), and the tiers' models answer (mock_response) at a price, so a budget can refuse them."""
     stack = RoleStack({"dify_platform_components": ["foundation", "postgres", "litellm", "open_webui"],
-                       "litellm_models": [mock_model("gpt-test"), mock_model("embed-test")],
-                       "litellm_workload_keys": []}).start()
+                       "litellm_models": [mock_model("gpt-test"), mock_model("embed-test")]}).start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def open_webui_key(litellm):
+    """Open WebUI's own key, made by the role's workload_keys.py as the proxy's pod makes it (per person: its every
+    call names a person, and the role's model-access hook refuses a person without a grant)."""
+    raw = "sk-" + secrets.token_urlsafe(36)
+    run = litellm.run_workload_keys({"LITELLM_WORKLOAD_KEY_0": raw})
+    assert (run.returncode, run.stdout.strip()) == (0, "open-webui: created"), run.stdout + run.stderr[-2000:]
+    return raw
 
 
 def patiently(kc, method, path, body, exists):
@@ -263,3 +275,56 @@ def test_a_person_who_leaves_every_tier_loses_the_key_and_the_customer_budget(tm
     run_playbook(tmp_path, keycloak, litellm, realm)
     assert customer_budget(litellm, dave) == 5.0
     assert litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: dave})[0] == 200
+
+
+def customer_models(litellm, person):
+    status, body = litellm.api("GET", "/customer/info?" + urllib.parse.urlencode({"end_user_id": person}))
+    assert status == 200, body
+    return sorted((body.get("object_permission") or {}).get("models") or [])
+
+
+def test_the_tier_decides_the_models_in_the_chat(tmp_path, keycloak, litellm, realm, open_webui_key):
+    """Issue 18's "Keycloak groups mapped to model access", through LiteLLM: Open WebUI's key with the person's e-mail
+    (X-OpenWebUI-User-Email) is served the models of her tier and refused the others (403, a message naming the
+    model); moved in Keycloak to a tier with more models, she gets them after the next run; Dify's calls (its own key,
+    the body's user) are not touched."""
+    fern = realm.person("fern", "users")  # tier "users": gpt-test only
+    status, body = litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: fern})
+    assert status == 403 and "%s has no model access" % fern in str(body), (status, body)
+
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert fern in results[REPORT]["msg"]["customers"]
+    assert customer_models(litellm, fern) == ["gpt-test"]
+    status, body = litellm.chat(open_webui_key, "gpt-test", {CHARGED_TO: fern})
+    assert status == 200 and body["choices"][0]["message"]["content"] == "gpt-test answered.", body
+    status, body = litellm.chat(open_webui_key, "embed-test", {CHARGED_TO: fern})
+    assert status == 403 and DENIED in str(body) and "may not use the model embed-test" in str(body), (status, body)
+    assert fern in str(body) and "none of their groups grants" in str(body)
+
+    # A second run changes nothing.
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert stats["changed"] == 0 and results[REPORT]["msg"]["customers"] == [], results[REPORT]["msg"]
+
+    # Moved to the tier with both models: check mode reports her customer's write and makes none.
+    realm.move("fern", "users", "power")
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm, check=True)
+    assert results[CHECK_MODE_WRITES]["changed"] is True, results[CHECK_MODE_WRITES]
+    assert results[CHECK_MODE_WRITES]["msg"] == [[fern, ["max_budget", "models"]]]
+    assert customer_models(litellm, fern) == ["gpt-test"], "check mode wrote"
+    assert litellm.chat(open_webui_key, "embed-test", {CHARGED_TO: fern})[0] == 403
+
+    results, _unused = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert results[REPORT]["msg"]["customers"] == [fern]
+    assert customer_models(litellm, fern) == ["embed-test", "gpt-test"]
+    status, body = litellm.chat(open_webui_key, "embed-test", {CHARGED_TO: fern})
+    assert status == 200 and body["choices"][0]["message"]["content"] == "embed-test answered.", body
+    results, stats = run_playbook(tmp_path, keycloak, litellm, realm)
+    assert stats["changed"] == 0, results[REPORT]["msg"]
+
+    # Dify: its own key (not per person) and the body's user, an id with no customer: every model of the key.
+    status, body = litellm.api("POST", "/key/generate", {"key_alias": "dify-" + realm.uid,
+                                                         "models": ["gpt-test", "embed-test"]})
+    assert status == 200, body
+    for model in ("gpt-test", "embed-test"):
+        status, answer = litellm.chat(body["key"], model, body={"user": str(uuid.uuid4())})
+        assert status == 200, (model, answer)

@@ -10,12 +10,10 @@ import json
 import pytest
 import yaml
 
+from helpers.litellm_render import LITELLM_BASE
 from helpers.paths import REPO
 from helpers.playbook import run_tasks
-from helpers.role_render import PLATFORM_DEFAULTS, PLATFORM_VARS, SHARED_TEMPLATES
-
-from helpers.litellm_render import LITELLM_BASE
-from helpers.role_render import render_role_objects
+from helpers.role_render import PLATFORM_DEFAULTS, PLATFORM_VARS, SHARED_TEMPLATES, render_role_objects
 
 
 BASE = dict(LITELLM_BASE, **{
