@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: s3_objects
-short_description: Copy every object of an S3 bucket into a directory, or write objects into a bucket
+short_description: Copy an S3 bucket into a directory and back, or read one small object
 version_added: 0.1.0
 description:
   - With O(direction=download), writes every object of O(bucket) under O(path) (each key as its relative path,
@@ -19,16 +19,23 @@ description:
     for a multipart object the same SHA-256) is left alone, so a second run changes nothing. An object whose key
     is there with other content is never overwritten; the task fails and names it. Objects of the bucket that are
     not among those written are left alone and counted.
+  - With O(direction=get), returns the content of the one object O(key) (UTF-8 text, at most 1 MiB) in RV(content),
+    writing nothing; used by the restore's check to read a workspace's private key. Use C(no_log) on such a task.
   - Requests are signed with AWS Signature Version 4, TLS is verified against O(ca_pem) or the system store, and
     connection errors and 5xx answers are retried O(retries) times with backoff. No boto3 is needed.
 author:
   - airgap.dify_platform maintainers (@airgap-dify-platform)
 options:
   direction:
-    description: C(download) copies the bucket into O(path); C(upload) writes O(path) and O(objects) into the bucket.
+    description:
+      - C(download) copies the bucket into O(path); C(upload) writes O(path) and O(objects) into the bucket; C(get)
+        reads the object O(key).
     type: str
     required: true
-    choices: [download, upload]
+    choices: [download, upload, get]
+  key:
+    description: For C(get), the object's key.
+    type: str
   endpoint:
     description: The S3 endpoint, C(https://host[:port]).
     type: str
@@ -139,8 +146,17 @@ foreign:
   description: For C(upload), the number of objects in the bucket that are not among those written (left alone).
   returned: direction is upload
   type: int
+content:
+  description: For C(get), the object's content.
+  returned: direction is get
+  type: str
+sha256:
+  description: For C(get), the SHA-256 of the object's content.
+  returned: direction is get
+  type: str
 """
 
+import hashlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -150,9 +166,13 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.s3 import ser
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3.client import S3Client
 
 
+GET_LIMIT = 1024 * 1024
+
+
 def argument_spec():
     return dict(
-        direction=dict(type="str", required=True, choices=["download", "upload"]),
+        direction=dict(type="str", required=True, choices=["download", "upload", "get"]),
+        key=dict(type="str", no_log=False),
         endpoint=dict(type="str", required=True),
         bucket=dict(type="str", required=True),
         region=dict(type="str", default="us-east-1"),
@@ -210,6 +230,17 @@ def run_upload(module, client):
                 bytes=sum(written.values()), unchanged=len(plan["same"]), foreign=plan["foreign"])
 
 
+def run_get(module, client):
+    if not module.params["key"]:
+        module.fail_json(msg="key is required to get an object")
+    data = client.get_small_object(module.params["bucket"], module.params["key"], GET_LIMIT)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        module.fail_json(msg="object %s is not UTF-8 text" % module.params["key"])
+    return dict(changed=False, content=text, count=1, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -217,7 +248,8 @@ def main():
         client = S3Client(params["endpoint"], params["region"], params["access_key"], params["secret_key"],
                           address_style=params["address_style"], ca_pem=params["ca_pem"] or None,
                           timeout=params["timeout"], retries=params["retries"])
-        result = run_download(module, client) if params["direction"] == "download" else run_upload(module, client)
+        run = {"download": run_download, "upload": run_upload, "get": run_get}[params["direction"]]
+        result = run(module, client)
     except (PlatformError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

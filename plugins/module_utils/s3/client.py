@@ -209,6 +209,15 @@ class S3Client(object):
                     out.write(chunk)
         return self.request("GET", bucket, key, on_response=save)[1]
 
+    def get_small_object(self, bucket, key, limit):
+        """An object's content in memory, refused when it is larger than ``limit`` bytes."""
+        def read(response):
+            data = response.read(limit + 1)
+            if len(data) > limit:
+                raise ValidationError("object %r is larger than %d bytes" % (key, limit))
+            return data
+        return self.request("GET", bucket, key, on_response=read)[1]
+
     def object_sha256(self, bucket, key):
         """The SHA-256 of an object's content, read without keeping it."""
         def digest(response):

@@ -16,6 +16,7 @@ from a Secret on the local control plane:
 """
 
 import hashlib
+import importlib.util
 import json
 import secrets
 import subprocess
@@ -27,13 +28,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.registry.registry import TestCA
 from helpers.cluster import ensure_local_cluster
-from helpers.paths import CACHE
+from helpers.paths import CACHE, REPO
 from helpers.playbook import run_tasks
 from helpers.seaweedfs_s3 import SeaweedS3
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3.client import S3Client
 
 KUBECTL = str(CACHE / "bin" / "kubectl")
+SPEC = importlib.util.spec_from_file_location("dify_credentials", REPO / "roles" / "restore" / "files" / "dify_credentials.py")
+dify_credentials = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(dify_credentials)
 TENANT = str(uuid.uuid4())
 
 
@@ -147,6 +151,17 @@ def failed(run):
     return "\n".join(json.dumps(r)[:1500] for r in run.results if r.get("failed")) or (run.stdout[-3000:] + run.stderr[-2000:])
 
 
+def check_credentials(kubeconfig, set_dir, varset, public_pem):
+    """The restore's credential check (check_credential.yml) on the S3 storage: a credential encrypted with
+    ``public_pem`` as Dify does, decrypted with the key read from the restored bucket."""
+    config = json.dumps({"openai_api_key": dify_credentials.encrypt_token(public_pem, "sk-model-provider-0123456789")})
+    role_args = dict(varset, restore_dir=str(set_dir), __restore_tenant=TENANT, __restore_storage_s3=True,
+                     __restore_credentials={"stdout": json.dumps([{"tenant": TENANT, "config": config}])})
+    return run_tasks([{"name": "check", "ansible.builtin.include_role": {
+        "name": "airgap.dify_platform.restore", "tasks_from": "check_credential.yml"}, "vars": role_args}],
+        extra_env={"K8S_AUTH_KUBECONFIG": kubeconfig})
+
+
 def upload_result(run):
     return run.result("airgap.dify_platform.restore : Write the objects and the private keys into the bucket")
 
@@ -199,6 +214,19 @@ def test_s3_storage_round_trip(kubeconfig, store, namespaces, tmp_path):
     assert upload_result(first)["changed"] and len(upload_result(first)["created"]) == len(objects)
     assert bucket_contents(s3, target_bucket, tmp_path) == objects
     assert not any(n.decode() in first.stdout + first.stderr for n in needles)
+
+    # The restore's check reads the workspace's key from the restored bucket: a credential encrypted with its
+    # public key decrypts; one encrypted with another workspace's key does not.
+    public = serialization.load_pem_private_key(pem, None).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    checked = check_credentials(kubeconfig, found, varset, public)
+    assert checked.returncode == 0, failed(checked)
+    assert not any(n.decode() in checked.stdout + checked.stderr for n in needles)
+    other = serialization.load_pem_private_key(dify_private_key(), None).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    wrong = check_credentials(kubeconfig, found, varset, other)
+    assert wrong.returncode != 0
+    assert "do not decrypt with the restored private key" in wrong.stdout, wrong.stdout[-2000:]
 
     # Idempotent: a second restore writes nothing.
     again = restore(kubeconfig, found, varset)
