@@ -1,6 +1,7 @@
 """The order of an upgrade: the backup before the first wave, each migration before its rollout, and the
 serving pods never migrating themselves."""
 
+import pytest
 import yaml
 
 from helpers.paths import REPO
@@ -27,18 +28,26 @@ def test_site_takes_the_upgrade_backup_before_the_first_wave():
     assert "when" not in tasks[0]
 
 
-def test_dify_runs_its_migration_job_in_a_step_before_the_rollout():
-    steps = apply_wave_steps("roles/dify/tasks/main.yml", "dify")
+@pytest.mark.parametrize(("tasks_file", "component", "rollout_template"), [
+    ("roles/dify/tasks/main.yml", "dify", "workloads.yml.j2"),
+    ("roles/litellm/tasks/apply.yml", "litellm", "litellm.yml.j2"),
+    ("roles/langfuse/tasks/apply.yml", "langfuse", "langfuse.yml.j2"),
+])
+def test_each_wave_runs_its_migration_job_in_a_step_before_the_rollout(tasks_file, component, rollout_template):
+    steps = apply_wave_steps(tasks_file, component)
     migrate = next(i for i, s in enumerate(steps) if "migrate.yml.j2" in s)
-    rollout = next(i for i, s in enumerate(steps) if "workloads.yml.j2" in s)
+    rollout = next(i for i, s in enumerate(steps) if rollout_template in s)
     assert migrate < rollout
 
 
-def test_litellm_runs_its_migration_job_in_a_step_before_the_rollout():
-    steps = apply_wave_steps("roles/litellm/tasks/apply.yml", "litellm")
+def test_langfuses_migration_waits_for_clickhouse_and_its_serving_pods_never_migrate():
+    steps = apply_wave_steps("roles/langfuse/tasks/apply.yml", "langfuse")
     migrate = next(i for i, s in enumerate(steps) if "migrate.yml.j2" in s)
-    rollout = next(i for i, s in enumerate(steps) if "litellm.yml.j2" in s)
-    assert migrate < rollout
+    assert next(i for i, s in enumerate(steps) if "clickhouse.yml.j2" in s) < migrate
+    # langfuse/langfuse web/entrypoint.sh skips each migration when its variable is "true".
+    text = (REPO / "roles/langfuse/templates/langfuse.yml.j2").read_text()
+    assert '- {name: LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED, value: "true"}' in text
+    assert '- {name: LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED, value: "true"}' in text
 
 
 def test_difys_serving_pods_never_migrate_at_start():
