@@ -137,7 +137,7 @@ def calls_for(body, row):
         update = dict((k, v) for k, v in body.items() if k != "budget_duration")
         return [{"path": "/customer/update", "body": update},
                 {"path": "/budget/update", "body": {"budget_id": row["budget_id"],
-                                                     "budget_duration": body["budget_duration"]}}]
+                                                    "budget_duration": body["budget_duration"]}}]
     return [{"path": "/customer/update", "body": dict((k, v) for k, v in body.items() if k != "budget_duration")}]
 
 

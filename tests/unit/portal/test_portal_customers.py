@@ -24,7 +24,7 @@ def row(user_id, models=None, max_budget=None, duration=None, alias=ALIAS):
             "litellm_budget_table": None if max_budget is None else {"max_budget": max_budget,
                                                                      "budget_duration": duration},
             "object_permission": None if models is None else {"object_permission_id": "p-" + user_id,
-                                                               "models": models, "mcp_servers": []}}
+                                                              "models": models, "mcp_servers": []}}
 
 
 def lists(models, **held):
@@ -69,7 +69,7 @@ def test_budget_only_customers_of_before_get_their_models():
     held = [row("bob", None, 50.0, "30d"), row("alice", None, 5.0, "30d"), row("gus", None)]
     writes = portal_customers(users(), held, ALIAS)
     assert [(w["user_id"], w["changes"]) for w in writes] == [("bob", ["models"]), ("alice", ["models"]),
-                                                                ("gus", ["models"])]
+                                                              ("gus", ["models"])]
 
 
 def test_an_alias_of_someone_else_is_taken_over_and_a_changed_duration_goes_through_the_budget():
