@@ -71,8 +71,8 @@ def refused(answer, status, *words):
 def test_open_webuis_key_is_marked_per_person_and_the_hook_is_loaded_beside_the_config(hooked):
     stack, _raw = hooked
     key = stack.key("open-webui")
-    assert key["metadata"]["airgap.dify_platform"] == {"owner": "litellm role (workload key)", "scope": "workload",
-                                                        "per_person": True}
+    mark = {"owner": "litellm role (workload key)", "scope": "workload", "per_person": True}
+    assert key["metadata"]["airgap.dify_platform"] == mark
     assert "model_access.py" in stack.data and "model_access.hook" in stack.data["config.yaml"]
 
 
