@@ -249,7 +249,7 @@ def test_backup_then_restore_on_kind(drill, tmp_path):
     target_vars = {"dify_platform_namespace": TARGET, "dify_platform_components": RESTORED_COMPONENTS,
                    "postgres_instances": 1, "dify_replicas": {"api": 1, "web": 1}} if EXISTING else {}
     # BACKUP_KIND_DRILL_RESTORE_VARS=<YAML file>: more extra vars of the restore only (molecule kind's
-    # molecule/kind/drill_restore_vars.yml: lower CPU requests for the restored pods beside every wave).
+    # molecule/kind/vars/drill_restore.yml: lower CPU requests for the restored pods beside every wave).
     if EXISTING and os.environ.get("BACKUP_KIND_DRILL_RESTORE_VARS"):
         target_vars.update(yaml.safe_load(Path(os.environ["BACKUP_KIND_DRILL_RESTORE_VARS"]).read_text()))
     if not RESUME and not EXISTING:
