@@ -6,9 +6,9 @@
 ``download`` writes every object of a bucket under a directory, each key as its relative path, and
 returns each object's size and SHA-256 (computed while it streams). ``plan_upload`` compares the
 objects to write with the bucket's listing: an object whose key is missing is created; one with the
-same size and an ETag equal to its MD5 (what S3 gives a single PUT) is unchanged; one with a multipart
-ETag is compared by its content's SHA-256; any other is a difference, never overwritten (restore goes
-into an empty or new bucket). The plan is data: check mode and the module's result come from it.
+same size and an ETag equal to its MD5 (what S3 gives a single PUT) is unchanged; one of the same size with
+another ETag (multipart, or a store whose ETag is no MD5) is compared by its content's SHA-256; any other is a
+difference, never overwritten (restore goes into an empty or new bucket). The plan is data: check mode and the module's result come from it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -74,7 +74,8 @@ def items_of_content(objects):
 def plan_upload(items, remote):
     """{create, same, check, differs, foreign}: keys of items by what the bucket holds for them.
 
-    ``check`` are keys whose remote ETag is not an MD5 (multipart): same size, content to be compared.
+    ``check`` are keys of the same size whose remote ETag is not the item's MD5 (a multipart ETag, or a store
+    whose ETag is no MD5): their content is compared by SHA-256 (resolve_checks).
     ``foreign`` counts the bucket's keys that are not among the items (left alone).
     """
     index = dict((obj["key"], obj) for obj in remote)
@@ -87,10 +88,9 @@ def plan_upload(items, remote):
             plan["differs"].append(item["key"])
         elif found["etag"].lower() == item["md5"]:
             plan["same"].append(item["key"])
-        elif "-" in found["etag"]:
-            plan["check"].append(item["key"])
         else:
-            plan["differs"].append(item["key"])
+            # A multipart ETag, or one that is not the MD5 (S3 with SSE-KMS, some gateways): compare the content.
+            plan["check"].append(item["key"])
     keys = set(item["key"] for item in items)
     plan["foreign"] = len([obj for obj in remote if obj["key"] not in keys])
     return plan

@@ -53,12 +53,19 @@ def test_list_parser_pages():
 
 def test_upload_plan():
     items = service.items_of_content([{"key": "new", "content": "x"}, {"key": "same", "content": "abc"},
+                                      {"key": "resized", "content": "abc"},
                                       {"key": "other", "content": "abc"}, {"key": "multi", "content": "abc"}])
     remote = [{"key": "same", "size": 3, "etag": "900150983cd24fb0d6963f7d28e17f72"},
+              {"key": "resized", "size": 9, "etag": "x"},
               {"key": "other", "size": 3, "etag": "00000000000000000000000000000000"},
               {"key": "multi", "size": 3, "etag": "0123abcd-2"}, {"key": "theirs", "size": 1, "etag": "x"}]
     plan = service.plan_upload(items, remote)
-    assert plan == {"create": ["new"], "same": ["same"], "check": ["multi"], "differs": ["other"], "foreign": 1}
+    assert plan == {"create": ["new"], "same": ["same"], "check": ["other", "multi"], "differs": ["resized"], "foreign": 1}
+    # The checks resolved by content: "multi" holds the same bytes, "other" does not.
+    sha = dict((item["key"], item["sha256"]) for item in items)
+    reader = type("Reader", (), {"object_sha256": lambda self, bucket, key: sha[key] if key == "multi" else "0" * 64})()
+    plan = service.resolve_checks(reader, "b", plan, items)
+    assert plan["same"] == ["same", "multi"] and plan["differs"] == ["resized", "other"] and plan["check"] == []
     # A second run after the upload: nothing to create.
     again = service.plan_upload(items[:1], [{"key": "new", "size": 1, "etag": "9dd4e461268c8034f5c8564e155c67a6"}])
     assert again["create"] == [] and again["same"] == ["new"]
