@@ -12,14 +12,13 @@ MATRIX ?= 2.16.19@3.11 2.17.14@3.11 2.18.19@3.11 2.19.14@3.11 2.20.10@3.12 2.21.
 # runs it too).
 MATRIX_COVERED ?= $(shell sed -n 's/^ansible-core==//p' requirements.txt)@3.11
 
-# Not yet a phase of `make test` (the line below stays commented): its one clean run took 23 min
-# with each row's steps one after the other; with sanity beside units (hack/matrix/run.sh) the
-# projection is 15 to 16 min on a free 2-core runner (23 on a busy one), and make test with it
-# about 76 to 89 min of CI's 90
-# (docs/ansible-core-matrix.md, session 9): the lead's call. The pin's row is already
-# run by `sanity` and `units`; docs/ansible-core-matrix.md gives each row's cost and what to drop
-# first (never the ends).
-# TEST_PHASES += matrix
+# The last phase of `make test` (session 10). Projected on CI's 2-core runner, warm: about 14 to
+# 19 min (five rows of sanity beside units, about 2 to 2.5 min a row now that the units' role
+# renders share one ansible-playbook run a session, tests/helpers/render_batch.py; and the two
+# ends' converges from nothing, 4 to 6 min); make test with it about 68 to 73 min of CI's 90
+# (47 measured + 7 for the backup drill + the matrix). docs/ansible-core-matrix.md, "Session 10",
+# gives the figures and what to drop first if CI's time gets tight (middle rows, never the ends).
+TEST_PHASES += matrix
 
 .PHONY: matrix matrix-quick
 matrix: venv cluster-up local-storage local-keycloak ## ansible-core matrix: sanity and units on every supported minor, converge + idempotence on both ends

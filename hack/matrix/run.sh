@@ -153,7 +153,7 @@ done
 cpu
 {
   printf '%s\n' "${table[@]}"
-  printf '\n%s, %s rows run: %s s wall, %s s CPU; load average at the end %s (1, 5, 15 min); result: %s\n' \
+  printf '\n%s, rows run: %s; %s s wall, %s s CPU; load average at the end %s (1, 5, 15 min); result: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "${#ran[@]}" "$SECONDS" "$cpu_now" "$(cut -d' ' -f1-3 /proc/loadavg)" \
     "$([ "$failed" = 0 ] && echo pass || echo FAIL)"
 } | tee "$report"
