@@ -28,7 +28,7 @@ NAMESPACE = "ai"
 # resource that carries their resources), by role, as the role's tasks apply them.
 WORKLOADS = {
     "redis": ("redis.yml.j2",),
-    "langfuse": ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "langfuse.yml.j2"),
+    "langfuse": ("clickhouse.yml.j2", "redis.yml.j2", "s3.yml.j2", "migrate.yml.j2", "langfuse.yml.j2"),
     "dify": ("config.yml.j2", "migrate.yml.j2", "workloads.yml.j2"),
     "oauth2_proxy": ("oauth2-proxy.yml.j2",),
     "litellm": ("config.yml.j2", "migrate.yml.j2", "litellm.yml.j2"),
