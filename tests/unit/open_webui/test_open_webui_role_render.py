@@ -72,6 +72,21 @@ def test_restricted_with_no_fixed_ids_and_every_writable_path_a_volume(default):
     assert set(resources) == {"requests", "limits"} and all(set(resources[k]) == {"cpu", "memory"} for k in resources)
 
 
+def test_the_pod_waits_for_its_database_before_open_webui_starts(default):
+    # Open WebUI exits at its first database error at start; a container restarted by the kubelet
+    # then waits out a growing back-off. The init container waits in the pod instead, on the very
+    # host and port of DATABASE_URL, with the program's own image and the same restricted context.
+    pod = pod_of(default)
+    [wait] = pod["initContainers"]
+    container = pod["containers"][0]
+    database_url = value(env_of(default), "DATABASE_URL")
+    host, port = wait["command"][-2:]
+    assert database_url.endswith("@%s:%s/open_webui" % (host, port)) and host == "dify-platform-pg-rw" and port == "5432"
+    assert wait["command"][:2] == ["python3", "-c"] and "socket.create_connection((host, port), 3)" in wait["command"][2]
+    assert wait["image"] == container["image"] and wait["securityContext"] == container["securityContext"]
+    assert wait["resources"] == container["resources"]
+
+
 def test_secrets_are_references_never_values(default):
     env = env_of(default)
     assert env["WEBUI_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "dify-platform-open-webui", "key": "secret-key"}
