@@ -57,9 +57,15 @@ def token_works():
 
 
 def running_pid():
+    """The recorded pid, if it is still this Keycloak: the leader of its own process group (kc.sh,
+    start_new_session) running from this state directory. A pid can be reused after a reboot or a
+    crash, even by another process's thread, which os.kill(pid, 0) alone would take for the server."""
     try:
         pid = int((STATE / "pid").read_text())
         os.kill(pid, 0)
+        cmdline = Path("/proc/%d/cmdline" % pid).read_bytes()
+        if os.getpgid(pid) != pid or str(STATE).encode() not in cmdline:
+            return None
         return pid
     except (OSError, ValueError):
         return None
