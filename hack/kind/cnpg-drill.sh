@@ -35,22 +35,6 @@ drill() { printf '[cnpg-drill] %s\n' "$*" >&2; }
 jp() { k -n "$NS" get cluster "$CLUSTER" -o "jsonpath=$1" 2>/dev/null; }
 stamp_digest() { stamp "$1" "$2" digest; } # RECIPE ENTRY
 
-# Where the operator runs. On a worker, stopping that worker stops the operator too, and nothing
-# fails over until its pod is evicted (the default not-ready/unreachable toleration, 300 s) and
-# started elsewhere; so by default it runs on the control plane, as an operator on infra nodes
-# would. CNPG_DRILL_OPERATOR_ON_WORKER=1 keeps upstream's placement (any schedulable node).
-operator_placement() {
-  [[ ${CNPG_DRILL_OPERATOR_ON_WORKER:-0} == 1 ]] && return 0
-  cat <<'PATCH'
-      - op: add
-        path: /spec/template/spec/nodeSelector
-        value: {node-role.kubernetes.io/control-plane: ""}
-      - op: add
-        path: /spec/template/spec/tolerations
-        value: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
-PATCH
-}
-
 # The Cluster's imageName as the platform resolves it: the release_images lookup's own code, with
 # the digest built here, tagged as dify_platform tags it (__dify_platform_tagged_images).
 image_name() { # DIGEST [untagged]
@@ -125,7 +109,7 @@ patches:
       - op: add
         path: /spec/template/spec/imagePullSecrets
         value: [{name: standin-pull}]
-$(operator_placement)
+$(control_plane_placement)
 EOF
   k kustomize "$WORK/kustomize/overlay" >"$WORK/operator.yaml"
   pull_secret "$OPERATOR_NS"

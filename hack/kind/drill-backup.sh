@@ -87,24 +87,12 @@ print(json.dumps({"apiVersion": "v1", "kind": "List", "items": out["secrets"]}) 
   [[ -z $secrets ]] || k apply --server-side --force-conflicts -f - <<<"$secrets" >/dev/null
 }
 
-# Where the plugin runs: on the control plane, as the CNPG operator (cnpg-drill.sh operator_placement). The operator
+# Where the plugin runs: on the control plane, as the CNPG operator (drill-lib.sh control_plane_placement). The operator
 # loads the plugins of a Cluster that names one on every reconcile: with the plugin's pod on the worker the node-loss
 # test stops, the operator logged "Error loading plugins, retrying" and promoted no replica until that pod was evicted
 # (the default not-ready/unreachable toleration, 300 s) and started elsewhere (molecule kind, session 10's run1: the
 # failover took 5 min of the test's 3 min of retries plus their own time). CNPG_DRILL_OPERATOR_ON_WORKER=1 keeps
 # upstream's placement for both.
-plugin_placement() {
-  [[ ${CNPG_DRILL_OPERATOR_ON_WORKER:-0} == 1 ]] && return 0
-  cat <<'PATCH'
-      - op: add
-        path: /spec/template/spec/nodeSelector
-        value: {node-role.kubernetes.io/control-plane: ""}
-      - op: add
-        path: /spec/template/spec/tolerations
-        value: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
-PATCH
-}
-
 plugin() { # the plugin's operator side, from the module's kubernetes/ without the cert-manager objects
   local module sidecar
   [[ -n ${REGISTRY:-} ]] || standin_facts
@@ -139,7 +127,7 @@ patches:
       - op: add
         path: /spec/template/spec/imagePullSecrets
         value: [{name: standin-pull}]
-$(plugin_placement)
+$(control_plane_placement)
 EOF
   k kustomize "$WORK/plugin" >"$WORK/plugin.yaml"
   plugin_tls

@@ -106,3 +106,21 @@ EOF
     done
   done
 }
+
+# The kustomize patch that keeps an operator's Deployment on the control plane (nodeSelector and
+# the control plane's toleration), as operators on infra nodes run: stopping a worker then never
+# stops an operator with it (on a worker, nothing fails over until its pod is evicted, the default
+# not-ready/unreachable toleration of 300 s, and started elsewhere). Prints nothing with CNPG_DRILL_OPERATOR_ON_WORKER=1 (upstream's
+# placement, any schedulable node). Used for the CNPG operator (cnpg-drill.sh) and the Barman
+# Cloud Plugin (drill-backup.sh).
+control_plane_placement() {
+  [[ ${CNPG_DRILL_OPERATOR_ON_WORKER:-0} == 1 ]] && return 0
+  cat <<'PATCH'
+      - op: add
+        path: /spec/template/spec/nodeSelector
+        value: {node-role.kubernetes.io/control-plane: ""}
+      - op: add
+        path: /spec/template/spec/tolerations
+        value: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
+PATCH
+}
