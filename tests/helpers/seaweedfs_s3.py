@@ -7,6 +7,7 @@ weed/command/s3.go serves TLS on ``-s3.port``), with one admin identity from ``-
 (weed/command/s3.go, the identities file of ``weed s3``).
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -105,3 +106,16 @@ class SeaweedS3:
         if self.process:
             self.log.close()
         self.process = None
+
+
+@contextlib.contextmanager
+def tls_store(workdir, ca_name):
+    """A started SeaweedS3 in WORKDIR/s3 whose certificate a new test CA (WORKDIR/ca, named CA_NAME) signed;
+    stopped when the block ends."""
+    from harness.registry.registry import TestCA
+
+    s3 = SeaweedS3(Path(workdir) / "s3", TestCA(Path(workdir) / "ca", name=ca_name)).start()
+    try:
+        yield s3
+    finally:
+        s3.stop()

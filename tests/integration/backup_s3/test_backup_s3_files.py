@@ -30,7 +30,7 @@ from harness.registry.registry import TestCA
 from helpers.cluster import ensure_local_cluster
 from helpers.paths import CACHE, REPO
 from helpers.playbook import run_tasks
-from helpers.seaweedfs_s3 import SeaweedS3
+from helpers.seaweedfs_s3 import tls_store
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3.client import S3Client
 
@@ -48,13 +48,8 @@ def kubeconfig():
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("s3")
-    ca = TestCA(workdir / "ca", name="airgap backup s3 test CA")
-    s3 = SeaweedS3(workdir / "s3", ca).start()
-    try:
+    with tls_store(tmp_path_factory.mktemp("s3"), "airgap backup s3 test CA") as s3:
         yield s3
-    finally:
-        s3.stop()
 
 
 def client(store, bucket_ca=None):

@@ -33,12 +33,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3.client import S3Client
 from fakes.dify_console import FakeDifyConsole
-from harness.registry.registry import TestCA
 from helpers.cluster import ensure_local_cluster
 from helpers.paths import CACHE, COLLECTIONS_ROOT, REPO
 from helpers.playbook import ANSIBLE_PLAYBOOK, PlaybookRun, run_tasks
 from helpers.postgres_backup import render_postgres
-from helpers.seaweedfs_s3 import SeaweedS3
+from helpers.seaweedfs_s3 import tls_store
 
 KUBECTL = str(CACHE / "bin" / "kubectl")
 FOUNDATION = REPO / "roles" / "foundation"
@@ -65,13 +64,9 @@ def kubeconfig():
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Dify's S3 storage: SeaweedFS over TLS, and a client of the collection's own (verified against the CA)."""
-    workdir = tmp_path_factory.mktemp("s3")
-    s3 = SeaweedS3(workdir / "s3", TestCA(workdir / "ca", name="airgap backup test CA")).start()
-    s3.client = S3Client(s3.endpoint, "us-east-1", s3.access_key, s3.secret_key, ca_pem=s3.ca.cert_path.read_text())
-    try:
+    with tls_store(tmp_path_factory.mktemp("s3"), "airgap backup test CA") as s3:
+        s3.client = S3Client(s3.endpoint, "us-east-1", s3.access_key, s3.secret_key, ca_pem=s3.ca.cert_path.read_text())
         yield s3
-    finally:
-        s3.stop()
 
 
 def s3_credentials(kubeconfig, namespace, store):
