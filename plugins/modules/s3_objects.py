@@ -162,6 +162,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import PlatformError
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import check_retry_options
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3 import service
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3.client import S3Client
 
@@ -245,6 +246,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     try:
+        check_retry_options(params)
         client = S3Client(params["endpoint"], params["region"], params["access_key"], params["secret_key"],
                           address_style=params["address_style"], ca_pem=params["ca_pem"] or None,
                           timeout=params["timeout"], retries=params["retries"])

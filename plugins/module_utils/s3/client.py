@@ -34,6 +34,7 @@ from ansible_collections.airgap.dify_platform.plugins.module_utils.errors import
     TlsVerificationError,
     ValidationError,
 )
+from ansible_collections.airgap.dify_platform.plugins.module_utils.http_client import RetryPolicy
 from ansible_collections.airgap.dify_platform.plugins.module_utils.s3 import sigv4
 
 CHUNK = 1024 * 1024
@@ -88,7 +89,9 @@ class S3Client(object):
         self.region = region or "us-east-1"
         self.access_key, self.secret_key = access_key, secret_key
         self.virtual = address_style == "virtual" or (address_style == "auto" and self.host.endswith("amazonaws.com"))
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.timeout = timeout
+        # The collection's one backoff (capped, with jitter): a first attempt plus ``retries`` more.
+        self.retry_policy = RetryPolicy(attempts=retries + 1, backoff=backoff)
         self.context = None
         if self.scheme == "https":
             self.context = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
@@ -167,9 +170,9 @@ class S3Client(object):
                 if response.status not in RETRYABLE_STATUS:
                     raise ApiResponseError(response.status, url, error_code(answer), method=method)
                 last = "HTTP %d %s" % (response.status, error_code(answer))
-            if attempt > self.retries:
+            if attempt >= self.retry_policy.attempts:
                 raise ApiConnectionError(url, "%s (after %d attempts in %.1fs)" % (last, attempt, time.time() - started))
-            time.sleep(self.backoff * (2 ** (attempt - 1)))
+            self.retry_policy.wait(attempt)
 
     # -- the calls ----------------------------------------------------------------------------------
     def list_objects(self, bucket, prefix=""):
